@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using StackExchange.Redis;
+using ZiggyCreatures.Caching.Fusion;
+using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;
+using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
+
+namespace Groundwork.ServiceDefaults.Caching;
+
+/// <summary>
+/// The shared cache: FusionCache with a memory L1 per instance, Redis (ElastiCache) as L2, and the Redis backplane so
+/// a change on one instance evicts the L1 of every other. Fail-safe: when Redis is down every Redis operation is
+/// skipped by a circuit breaker and the app serves from L1 and the database; stale entries are served rather than
+/// errors when the database is down too.
+/// </summary>
+public static class CacheExtensions
+{
+    public static IHostApplicationBuilder AddSharedCache(this IHostApplicationBuilder builder)
+    {
+        var redisConnectionString = builder.Configuration.GetConnectionString("redis");
+        var hasRedis = !string.IsNullOrWhiteSpace(redisConnectionString);
+        if (hasRedis)
+        {
+            builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectRedis(redisConnectionString!));
+        }
+
+        var fusion = builder.Services.AddFusionCache()
+            .WithOptions(options =>
+            {
+                options.CacheKeyPrefix = "gw:";
+                options.DistributedCacheCircuitBreakerDuration = TimeSpan.FromSeconds(2);
+                options.BackplaneCircuitBreakerDuration = TimeSpan.FromSeconds(2);
+            })
+            .WithDefaultEntryOptions(new FusionCacheEntryOptions
+            {
+                Duration = TimeSpan.FromMinutes(5),
+                IsFailSafeEnabled = true,
+                FailSafeMaxDuration = TimeSpan.FromHours(6),
+                FailSafeThrottleDuration = TimeSpan.FromSeconds(10),
+                // Never let a slow Redis slow a redirect: give up on L2 quickly, finish its writes in the background.
+                DistributedCacheSoftTimeout = TimeSpan.FromMilliseconds(100),
+                DistributedCacheHardTimeout = TimeSpan.FromMilliseconds(500),
+                AllowBackgroundDistributedCacheOperations = true,
+                AllowBackgroundBackplaneOperations = true,
+                JitterMaxDuration = TimeSpan.FromSeconds(10),
+            })
+            .WithSerializer(new FusionCacheSystemTextJsonSerializer());
+
+        if (hasRedis)
+        {
+            fusion
+                .WithDistributedCache(sp => new RedisCache(new RedisCacheOptions
+                {
+                    ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>()),
+                }))
+                .WithBackplane(sp => new RedisBackplane(new RedisBackplaneOptions
+                {
+                    ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>()),
+                }));
+        }
+        return builder;
+    }
+
+    /// <summary>
+    /// One multiplexer per process, shared by the cache, the backplane and the rate limiter. It never fails to
+    /// construct: with Redis down it keeps reconnecting in the background.
+    /// </summary>
+    private static ConnectionMultiplexer ConnectRedis(string connectionString)
+    {
+        var options = ConfigurationOptions.Parse(connectionString);
+        options.AbortOnConnectFail = false;
+        options.ConnectTimeout = 1000;
+        options.SyncTimeout = 1000;
+        options.AsyncTimeout = 1000;
+        options.ConnectRetry = 1;
+        options.ReconnectRetryPolicy = new LinearRetry(500);
+        return ConnectionMultiplexer.Connect(options);
+    }
+}

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Groundwork.ServiceDefaults.Errors;
+using Groundwork.ServiceDefaults.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+
+namespace Groundwork.ServiceDefaults.Data;
+
+/// <summary>
+/// The one door to the database tier. Writes go to the primary and remember their position for the writer's later
+/// reads; reads go to the replica unless it is down, lagging, or behind the client's own last write, and a read that
+/// fails on the replica is served by the primary within the same request.
+/// </summary>
+public sealed partial class Database(
+    PrimaryDataSource primary,
+    ReplicaDataSource replica,
+    ReplicaStatus replicaStatus,
+    ReadYourWrites readYourWrites,
+    IOptions<DatabaseOptions> options,
+    ILogger<Database> logger)
+{
+    private static readonly Meter Meter = new(TelemetryExtensions.SourceName);
+    private static readonly Counter<long> Reads = Meter.CreateCounter<long>("groundwork.db.reads", description: "Database reads by the server that served them");
+    private static readonly Counter<long> Writes = Meter.CreateCounter<long>("groundwork.db.writes", description: "Database write units of work");
+
+    private long _replicaReads;
+    private long _primaryReads;
+
+    /// <summary>Reads served by each server since start (also exported as the metric groundwork.db.reads).</summary>
+    public (long Replica, long Primary) ReadCounts => (Interlocked.Read(ref _replicaReads), Interlocked.Read(ref _primaryReads));
+
+    /// <summary>Runs a unit of work on the primary. A primary that cannot be reached is a 503, fast.</summary>
+    public async Task<T> WriteAsync<T>(Func<MySqlConnection, CancellationToken, Task<T>> work, CancellationToken ct)
+    {
+        await using var connection = await OpenPrimaryForWriteAsync(ct);
+        var result = await work(connection, ct);
+        Writes.Add(1);
+        await RememberPositionAsync(connection, ct);
+        return result;
+    }
+
+    /// <summary>Runs a read on the replica when it may serve this client, else on the primary.</summary>
+    public Task<T> ReadAsync<T>(Func<MySqlConnection, CancellationToken, Task<T>> query, CancellationToken ct) =>
+        ReadCoreAsync(query, static _ => false, ct);
+
+    /// <summary>
+    /// A read whose "nothing found" may just mean the replica has not applied a recent insert yet (a link created a
+    /// moment ago, possibly on another instance): a miss on the replica is confirmed on the primary.
+    /// </summary>
+    public Task<T?> ReadOrPrimaryIfMissingAsync<T>(Func<MySqlConnection, CancellationToken, Task<T?>> query, CancellationToken ct) =>
+        ReadCoreAsync(query, static result => result is null, ct);
+
+    /// <summary>Runs a read on the primary (read-modify-write, or data that must be current).</summary>
+    public async Task<T> ReadPrimaryAsync<T>(Func<MySqlConnection, CancellationToken, Task<T>> query, CancellationToken ct)
+    {
+        await using var connection = await OpenPrimaryForWriteAsync(ct);
+        Count(ReadTarget.Primary);
+        return await query(connection, ct);
+    }
+
+    private async Task<T> ReadCoreAsync<T>(Func<MySqlConnection, CancellationToken, Task<T>> query, Func<T, bool> confirmOnPrimary, CancellationToken ct)
+    {
+        if (replica.DataSource is { } replicaSource && replicaStatus.ServesReads)
+        {
+            try
+            {
+                await using var connection = await replicaSource.OpenConnectionAsync(ct);
+                if (await HasClientsPositionAsync(connection, ct))
+                {
+                    Count(ReadTarget.Replica);
+                    var result = await query(connection, ct);
+                    if (!confirmOnPrimary(result))
+                    {
+                        return result;
+                    }
+                }
+            }
+            catch (Exception e) when (e is MySqlException or MySqlProtocolException or InvalidOperationException or IOException or TimeoutException
+                                      && !ct.IsCancellationRequested)
+            {
+                replicaStatus.Report(ReplicaState.Down, e.Message);
+                LogReplicaReadFailed(logger, e.Message);
+            }
+        }
+        await using var primaryConnection = await OpenPrimaryForReadAsync(ct);
+        Count(ReadTarget.Primary);
+        return await query(primaryConnection, ct);
+    }
+
+    /// <summary>True when the replica already applied the client's last write (or the client wrote nothing lately).</summary>
+    private async Task<bool> HasClientsPositionAsync(MySqlConnection connection, CancellationToken ct)
+    {
+        if (readYourWrites.PositionForThisRequest is not { } position)
+        {
+            return true;
+        }
+        var dialect = ReplicationDialect.Of(connection);
+        await using var wait = new MySqlCommand(dialect.WaitSql, connection);
+        wait.Parameters.AddWithValue("@position", position);
+        wait.Parameters.AddWithValue("@seconds", options.Value.ReadYourWritesWait.TotalSeconds);
+        try
+        {
+            return ReplicationDialect.WaitSucceeded(await wait.ExecuteScalarAsync(ct));
+        }
+        catch (MySqlException)
+        {
+            return false; // a position from another cluster or a malformed one: the primary answers instead
+        }
+    }
+
+    private async Task RememberPositionAsync(MySqlConnection connection, CancellationToken ct)
+    {
+        try
+        {
+            await using var cmd = new MySqlCommand(ReplicationDialect.Of(connection).PositionAfterOwnWriteSql, connection);
+            readYourWrites.Remember(await cmd.ExecuteScalarAsync(ct) as string);
+        }
+        catch (MySqlException e)
+        {
+            // The write committed; only the read-your-writes hint is lost (replica-miss fallback still applies).
+            LogPositionUnavailable(logger, e.Message);
+        }
+    }
+
+    private async Task<MySqlConnection> OpenPrimaryForWriteAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await primary.DataSource.OpenConnectionAsync(ct);
+        }
+        catch (MySqlException e)
+        {
+            throw new DatabaseUnavailableException("The primary database is not reachable; nothing was written. Retry later.", e);
+        }
+    }
+
+    private async Task<MySqlConnection> OpenPrimaryForReadAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await primary.DataSource.OpenConnectionAsync(ct);
+        }
+        catch (MySqlException e)
+        {
+            throw new DatabaseUnavailableException("No database can serve this read right now. Retry later.", e);
+        }
+    }
+
+    private void Count(ReadTarget target)
+    {
+        if (target == ReadTarget.Replica)
+        {
+            Interlocked.Increment(ref _replicaReads);
+        }
+        else
+        {
+            Interlocked.Increment(ref _primaryReads);
+        }
+        Reads.Add(1, new KeyValuePair<string, object?>("server", target == ReadTarget.Replica ? "replica" : "primary"));
+        Activity.Current?.SetTag("db.served_by", target == ReadTarget.Replica ? "replica" : "primary");
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Read on the replica failed, served by the primary: {Error}")]
+    private static partial void LogReplicaReadFailed(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Write committed but its replication position could not be read: {Error}")]
+    private static partial void LogPositionUnavailable(ILogger logger, string error);
+}

@@ -1,0 +1,26 @@
+using MySqlConnector;
+using StackExchange.Redis;
+
+namespace Groundwork.ServiceDefaults.Errors;
+
+/// <summary>Recognises the exceptions that mean "a dependency is down or slow", as opposed to a bug.</summary>
+public sealed record DependencyFailure(int Status, string Title, string Detail, int RetryAfterSeconds)
+{
+    public static DependencyFailure? Classify(Exception exception) => exception switch
+    {
+        DatabaseUnavailableException e => new(503, "Database unavailable", e.Message, 5),
+        MySqlException { ErrorCode: MySqlErrorCode.CommandTimeoutExpired } => new(504, "Database timeout", "The database did not answer in time.", 5),
+        MySqlException { IsTransient: true } => new(503, "Database unavailable", "The database is not reachable right now.", 5),
+        MySqlException { ErrorCode: MySqlErrorCode.UnableToConnectToHost } => new(503, "Database unavailable", "The database is not reachable right now.", 5),
+        MySqlException { ErrorCode: MySqlErrorCode.OptionPreventsStatement } => new(503, "Database read-only", "The database refuses writes right now (failover in progress).", 5),
+        MySqlException { ErrorCode: MySqlErrorCode.LockWaitTimeout } => new(503, "Database busy", "The data is locked by another operation.", 2),
+        MySqlProtocolException => new(503, "Database unavailable", "The connection to the database broke.", 5),
+        RedisException or RedisTimeoutException => new(503, "Cache unavailable", "The shared cache is not reachable right now.", 5),
+        TimeoutException => new(504, "Dependency timeout", "A dependency did not answer in time.", 5),
+        InvalidOperationException { InnerException: { } inner } => Classify(inner),
+        _ => null,
+    };
+}
+
+/// <summary>Thrown when a required database is known to be down (e.g. the primary for a write).</summary>
+public sealed class DatabaseUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
