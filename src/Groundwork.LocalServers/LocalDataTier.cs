@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Groundwork.LocalServers;
+
+/// <summary>
+/// The whole data tier as child processes of this process: mariadbd primary, mariadbd replica (GTID replication),
+/// redis-server. For integration tests, which also use it to inject faults (kill, restart, replication lag).
+/// Disposing kills and reaps every server; the data directories stay (delete the root directory to discard them).
+/// </summary>
+public sealed class LocalDataTier : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+
+    // One lock for all start/kill operations: fault injection from parallel tests must not interleave.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private ChildProcess? _primary;
+    private ChildProcess? _replica;
+    private ChildProcess? _redis;
+
+    private LocalDataTier(DataTierLayout layout)
+    {
+        Layout = layout;
+        Setup = new DataTierSetup(layout);
+    }
+
+    public DataTierLayout Layout { get; }
+    public DataTierSetup Setup { get; }
+
+    /// <summary>How long <see cref="StartAsync"/> took, for reports.</summary>
+    public TimeSpan StartUpTime { get; private set; }
+
+    /// <summary>Initialises missing data directories (both in parallel), starts all three servers and sets up replication.</summary>
+    public static async Task<LocalDataTier> StartAsync(DataTierLayout layout, CancellationToken ct = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var tier = new LocalDataTier(layout);
+        try
+        {
+            _ = tier.Setup.Credentials; // create the credentials file before anything can need it
+            await Task.WhenAll(layout.Primary.InitializeAsync(ct), layout.Replica.InitializeAsync(ct)).ConfigureAwait(false);
+            await Task.WhenAll(
+                tier.StartPrimaryCoreAsync(ct),
+                tier.StartReplicaProcessAsync(ct),
+                tier.StartRedisCoreAsync(ct)).ConfigureAwait(false);
+            await tier.Setup.EnsureReplicationAsync(ct).ConfigureAwait(false);
+            tier.StartUpTime = clock.Elapsed;
+            return tier;
+        }
+        catch
+        {
+            await tier.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public Task KillPrimaryAsync() => Locked(async () => { await KillAsync(_primary).ConfigureAwait(false); _primary = null; });
+
+    public Task KillReplicaAsync() => Locked(async () => { await KillAsync(_replica).ConfigureAwait(false); _replica = null; });
+
+    public Task KillRedisAsync() => Locked(async () => { await KillAsync(_redis).ConfigureAwait(false); _redis = null; });
+
+    /// <summary>Starts the primary and, if the replica runs, waits until the replica's IO thread has reconnected.</summary>
+    public Task StartPrimaryAsync(CancellationToken ct = default) => Locked(async () =>
+    {
+        await StartPrimaryCoreAsync(ct).ConfigureAwait(false);
+        if (_replica is not null)
+            await Setup.EnsureReplicaFollowsPrimaryAsync(requireIoThread: true, ct).ConfigureAwait(false);
+    });
+
+    /// <summary>Starts the replica and waits until it accepts connections and replicates (IO thread connected if the primary runs).</summary>
+    public Task StartReplicaAsync(CancellationToken ct = default) => Locked(async () =>
+    {
+        await StartReplicaProcessAsync(ct).ConfigureAwait(false);
+        await Setup.EnsureReplicaFollowsPrimaryAsync(requireIoThread: _primary is not null, ct).ConfigureAwait(false);
+    });
+
+    public Task StartRedisAsync(CancellationToken ct = default) => Locked(() => StartRedisCoreAsync(ct));
+
+    /// <summary>Stops applying replicated events: the replica falls behind while still accepting reads.</summary>
+    public Task StopReplicaSqlThreadAsync() => OnReplicaAsRoot("STOP SLAVE SQL_THREAD");
+
+    public Task StartReplicaSqlThreadAsync() => OnReplicaAsRoot("START SLAVE SQL_THREAD");
+
+    /// <summary>Com_select of the replica since its start: grows when reads are served by it.</summary>
+    public Task<long> ReplicaSelectCountAsync() => SelectCountAsync(Layout.Replica);
+
+    public Task<long> PrimarySelectCountAsync() => SelectCountAsync(Layout.Primary);
+
+    public bool IsPrimaryRunning => _primary is { HasExited: false };
+    public bool IsReplicaRunning => _replica is { HasExited: false };
+    public bool IsRedisRunning => _redis is { HasExited: false };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(KillAsync(_replica), KillAsync(_primary), KillAsync(_redis)).ConfigureAwait(false);
+            _primary = _replica = _redis = null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task StartPrimaryCoreAsync(CancellationToken ct) =>
+        _primary ??= await StartMariaDbAsync(Layout.Primary, ct).ConfigureAwait(false);
+
+    private async Task StartReplicaProcessAsync(CancellationToken ct) =>
+        _replica ??= await StartMariaDbAsync(Layout.Replica, ct).ConfigureAwait(false);
+
+    private static async Task<ChildProcess> StartMariaDbAsync(MariaDbInstance instance, CancellationToken ct)
+    {
+        instance.WriteConfig();
+        await instance.InitializeAsync(ct).ConfigureAwait(false);
+        var process = ChildProcess.Start(instance.ToString(), instance.ServerExecutable, instance.ServerArguments, instance.InstanceDirectory);
+        try
+        {
+            await WaitUntilAsync(process, instance.ToString(), instance.IsAcceptingConnectionsAsync, () => instance.ReadErrorLogTail(), ct).ConfigureAwait(false);
+            return process;
+        }
+        catch
+        {
+            await process.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task StartRedisCoreAsync(CancellationToken ct)
+    {
+        if (_redis is not null) return;
+        var redis = Layout.Redis;
+        Directory.CreateDirectory(redis.WorkingDirectory);
+        var process = ChildProcess.Start("redis-server", redis.ServerExecutable, [.. redis.ServerArguments, "--logfile", redis.LogFile], redis.WorkingDirectory);
+        try
+        {
+            await WaitUntilAsync(process, "redis-server", c => RedisPing.IsPongAsync(redis.Port, c), () => TailOf(redis.LogFile), ct).ConfigureAwait(false);
+            _redis = process;
+        }
+        catch
+        {
+            await process.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static async Task WaitUntilAsync(
+        ChildProcess process, string name, Func<CancellationToken, Task<bool>> isReady, Func<string> logTail, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (!await isReady(ct).ConfigureAwait(false))
+        {
+            if (process.HasExited)
+                throw new InvalidOperationException($"{name} exited during start-up. Log:\n{logTail()}");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{name} did not accept connections within {StartTimeout}. Log:\n{logTail()}");
+            await Task.Delay(PollInterval, ct).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task KillAsync(ChildProcess? process)
+    {
+        if (process is not null) await process.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task OnReplicaAsRoot(string sql)
+    {
+        await using var root = await Layout.Replica.OpenRootConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+        await DataTierSetup.ExecuteAsync(root, sql, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private static async Task<long> SelectCountAsync(MariaDbInstance instance)
+    {
+        await using var root = await instance.OpenRootConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+        var value = await DataTierSetup.ReadGlobalAsync(root, "SHOW GLOBAL STATUS", "Com_select", CancellationToken.None).ConfigureAwait(false);
+        return long.Parse(value ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private async Task Locked(Func<Task> action)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await action().ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static string TailOf(string file)
+    {
+        if (!File.Exists(file)) return "(no log)";
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return string.Join('\n', reader.ReadToEnd().Split('\n').TakeLast(30));
+    }
+}
+
+/// <summary>PING over a raw TCP socket (RESP inline command): enough to know redis-server serves, with no client package.</summary>
+public static class RedisPing
+{
+    public static async Task<bool> IsPongAsync(int port, CancellationToken ct)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            using var client = new TcpClient();
+            await client.ConnectAsync("127.0.0.1", port, timeout.Token).ConfigureAwait(false);
+            var stream = client.GetStream();
+            await stream.WriteAsync("PING\r\n"u8.ToArray(), timeout.Token).ConfigureAwait(false);
+            var buffer = new byte[64];
+            var read = await stream.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
+            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+}
