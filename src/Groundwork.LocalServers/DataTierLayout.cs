@@ -9,17 +9,28 @@ namespace Groundwork.LocalServers;
 /// </summary>
 public sealed record DataTierLayout(string RootDirectory, int PrimaryPort, int ReplicaPort, int RedisPort)
 {
-    public MariaDbInstance Primary { get; } =
-        new(MariaDbRole.Primary, Path.Combine(Path.GetFullPath(RootDirectory), "primary"), PrimaryPort);
+    // Computed, not stored: a `with` copy of the record must describe its own ports, and equality stays by value.
+    public MariaDbInstance Primary => new(MariaDbRole.Primary, Path.Combine(FullRoot, "primary"), PrimaryPort);
 
-    public MariaDbInstance Replica { get; } =
-        new(MariaDbRole.Replica, Path.Combine(Path.GetFullPath(RootDirectory), "replica"), ReplicaPort);
+    public MariaDbInstance Replica => new(MariaDbRole.Replica, Path.Combine(FullRoot, "replica"), ReplicaPort);
 
-    public RedisInstance Redis { get; } =
-        new(Path.Combine(Path.GetFullPath(RootDirectory), "redis"), RedisPort);
+    public RedisInstance Redis => new(Path.Combine(FullRoot, "redis"), RedisPort);
+
+    private string FullRoot => Path.GetFullPath(RootDirectory);
 
     /// <summary>The file holding the generated passwords of this tier (mode 0600, never in the repo).</summary>
-    public string CredentialsFile => Path.Combine(Path.GetFullPath(RootDirectory), "credentials.json");
+    public string CredentialsFile => Path.Combine(FullRoot, "credentials.json");
+
+    /// <summary>
+    /// Everything a server needs before it can be started by someone else (Aspire's DCP): directories, option files,
+    /// both data directories initialised in parallel, the credentials file. Idempotent.
+    /// </summary>
+    public async Task PrepareAsync(CancellationToken ct)
+    {
+        DataTierCredentials.LoadOrCreate(CredentialsFile);
+        Directory.CreateDirectory(Redis.WorkingDirectory);
+        await Task.WhenAll(Primary.InitializeAsync(ct), Replica.InitializeAsync(ct)).ConfigureAwait(false);
+    }
 
     /// <summary>A layout under <paramref name="rootDirectory"/> with three currently free ports on 127.0.0.1.</summary>
     public static DataTierLayout ForTests(string rootDirectory)

@@ -112,6 +112,21 @@ public sealed class DataTierSetup
         await WaitForReplicaThreadsAsync(root, requireIoThread, ct).ConfigureAwait(false);
     }
 
+    /// <summary>True when both replica threads run (for health checks: a replica that does not replicate is not healthy).</summary>
+    public async Task<bool> IsReplicatingAsync(CancellationToken ct)
+    {
+        try
+        {
+            await using var root = await _layout.Replica.OpenRootConnectionAsync(ct).ConfigureAwait(false);
+            var status = await ReplicaStatus.ReadAsync(root, ct).ConfigureAwait(false);
+            return status is { IoThreadRunning: true, SqlThreadRunning: true };
+        }
+        catch (MySqlException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// Waits until the replica has applied everything in the primary's binary log at the time of the call.
     /// Uses SHOW / DO only, so the Com_select counters stay untouched.

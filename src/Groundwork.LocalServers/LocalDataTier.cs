@@ -39,8 +39,7 @@ public sealed class LocalDataTier : IAsyncDisposable
         var tier = new LocalDataTier(layout);
         try
         {
-            _ = tier.Setup.Credentials; // create the credentials file before anything can need it
-            await Task.WhenAll(layout.Primary.InitializeAsync(ct), layout.Replica.InitializeAsync(ct)).ConfigureAwait(false);
+            await layout.PrepareAsync(ct).ConfigureAwait(false);
             await Task.WhenAll(
                 tier.StartPrimaryCoreAsync(ct),
                 tier.StartReplicaProcessAsync(ct),

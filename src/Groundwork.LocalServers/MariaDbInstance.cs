@@ -26,18 +26,22 @@ public sealed class MariaDbInstance
     public string SocketPath => Path.Combine(InstanceDirectory, "mariadbd.sock");
     public string DefaultsFile => Path.Combine(InstanceDirectory, "my.cnf");
     public string ErrorLogPath => Path.Combine(InstanceDirectory, "error.log");
+    public string TemporaryDirectory => Path.Combine(InstanceDirectory, "tmp");
 
     public string ServerExecutable => ExecutableLocator.Find("mariadbd");
 
     /// <summary>The full command line after the executable. <c>--defaults-file</c> must come first.</summary>
     public IReadOnlyList<string> ServerArguments => [$"--defaults-file={DefaultsFile}"];
 
-    /// <summary>Root over the unix socket: the only way root can log in (unix_socket authentication).</summary>
+    /// <summary>
+    /// The administrator over the unix socket, the only way it can log in (unix_socket authentication, no password).
+    /// mariadb-install-db names that account after the OS user running the server: <c>root</c> on CI and here.
+    /// </summary>
     public string RootConnectionString => new MySqlConnectionStringBuilder
     {
         Server = SocketPath,
         ConnectionProtocol = MySqlConnectionProtocol.Unix,
-        UserID = "root",
+        UserID = Environment.UserName,
         // Pooled connections would outlive a killed server and fail on first use; root sessions are rare anyway.
         Pooling = false,
         ConnectionTimeout = 5,
@@ -50,6 +54,7 @@ public sealed class MariaDbInstance
             throw new InvalidOperationException(
                 $"The socket path '{SocketPath}' is longer than a unix socket allows ({MaxUnixSocketPathLength}); use a shorter root directory.");
         Directory.CreateDirectory(InstanceDirectory);
+        Directory.CreateDirectory(TemporaryDirectory);
         var content = MariaDbOptionFile.Render(this);
         if (File.Exists(DefaultsFile) && File.ReadAllText(DefaultsFile) == content) return;
         var temporary = DefaultsFile + ".tmp";

@@ -17,6 +17,8 @@ internal static class MariaDbOptionFile
         new("socket", instance.SocketPath),
         new("pid-file", Path.Combine(instance.InstanceDirectory, "mariadbd.pid")),
         new("log-error", instance.ErrorLogPath),
+        // Not the shared /tmp: servers installed or run in parallel must never see each other's temporary tables.
+        new("tmpdir", instance.TemporaryDirectory),
         new("port", instance.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         new("bind-address", "127.0.0.1"),
         new("skip-name-resolve", null),
@@ -53,7 +55,7 @@ internal static class MariaDbOptionFile
         text.AppendLine();
         text.AppendLine("[client]");
         text.AppendLine($"socket={instance.SocketPath}");
-        text.AppendLine("user=root");
+        text.AppendLine($"user={Environment.UserName}");
         return text.ToString();
     }
 }
