@@ -1,0 +1,35 @@
+using ZiggyCreatures.Caching.Fusion;
+
+namespace Groundwork.Api.Links;
+
+/// <summary>
+/// The redirect hot path's view of links: one database read per slug per cache lifetime at most, shared by all
+/// instances through Redis, and kept current by write-through (a change sets the new value, the backplane evicts
+/// every other instance's memory copy). Unknown slugs are cached briefly too, so scanning random slugs cannot
+/// reach the database at request rate.
+/// </summary>
+public sealed class LinkCache(IFusionCache cache, LinkStore store)
+{
+    private static readonly TimeSpan FoundDuration = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan MissingDuration = TimeSpan.FromSeconds(5);
+
+    private static string Key(string slug) => "link:" + slug;
+
+    public ValueTask<CachedLink?> GetAsync(string slug, CancellationToken ct) =>
+        cache.GetOrSetAsync<CachedLink?>(Key(slug), async (context, token) =>
+        {
+            var link = await store.FindAsync(slug, token);
+            if (link is null)
+            {
+                context.Options.Duration = MissingDuration;
+                return null;
+            }
+            return new CachedLink(link.Id, link.Url, link.Disabled);
+        }, options => options.SetDuration(FoundDuration), ct);
+
+    /// <summary>Write-through after a change on the primary: every instance sees the new value, none reads a lagging replica.</summary>
+    public ValueTask SetAsync(Link link, CancellationToken ct) =>
+        cache.SetAsync<CachedLink?>(Key(link.Slug), new CachedLink(link.Id, link.Url, link.Disabled), options => options.SetDuration(FoundDuration), ct);
+
+    public ValueTask RemoveAsync(string slug, CancellationToken ct) => cache.RemoveAsync(Key(slug), token: ct);
+}

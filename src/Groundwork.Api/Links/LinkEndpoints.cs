@@ -1,0 +1,187 @@
+using System.Text;
+using System.Text.Json;
+using Groundwork.Api.Clicks;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using ZiggyCreatures.Caching.Fusion;
+
+namespace Groundwork.Api.Links;
+
+public sealed class ShortLinkOptions
+{
+    /// <summary>Base of the short URLs handed out, e.g. https://gw.example.com. Empty: the request's own scheme and host.</summary>
+    public string? PublicBaseUrl { get; set; }
+    /// <summary>Link creations per client address per minute, across all instances.</summary>
+    public int CreatePerClientPerMinute { get; set; } = 60;
+    public int MaxBodyBytes { get; set; } = 16 * 1024;
+}
+
+public static class LinkEndpoints
+{
+    public const string CreatePolicy = "links-create";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { MaxDepth = 8 };
+
+    public static IEndpointRouteBuilder MapLinks(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/links").WithTags("Links");
+        api.MapPost("/", CreateAsync).RequireRateLimiting(CreatePolicy)
+            .Accepts<CreateLinkRequest>("application/json")
+            .Produces<CreatedLink>(StatusCodes.Status201Created)
+            .ProducesProblem(400).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415).ProducesProblem(429);
+        api.MapGet("/{slug}", StatsAsync).Produces<LinkStats>().ProducesProblem(404);
+        api.MapGet("/{slug}/clicks", ClicksAsync).Produces<ClickSeriesResponse>().ProducesProblem(400).ProducesProblem(404);
+
+        // The hot path: short links live at the root. Literal routes (/api, /admin, /health, /openapi) win over it.
+        app.MapMethods("/{slug}", ["GET", "HEAD"], RedirectAsync).WithTags("Redirect")
+            .Produces(StatusCodes.Status302Found).ProducesProblem(404).ProducesProblem(410);
+        return app;
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext context, LinkStore store, LinkCache cache, IOptions<ShortLinkOptions> options, TimeProvider time, CancellationToken ct)
+    {
+        var (request, error, status) = await ReadBodyAsync(context, options.Value.MaxBodyBytes, ct);
+        if (request is null)
+        {
+            return Results.Problem(statusCode: status, title: status == 413 ? "Request body too large" : "Invalid request", detail: error);
+        }
+        var (url, urlError) = TargetUrl.Normalize(request.Url);
+        if (url is null)
+        {
+            return ValidationProblem("url", urlError!);
+        }
+        var createdAt = TruncateToMilliseconds(time.GetUtcNow().UtcDateTime);
+        Link? link;
+        if (!string.IsNullOrEmpty(request.Slug))
+        {
+            if (SlugRules.ValidateCustom(request.Slug) is { } slugError)
+            {
+                return ValidationProblem("slug", slugError);
+            }
+            link = await store.TryInsertAsync(request.Slug, url, createdAt, ct);
+            if (link is null)
+            {
+                return Results.Problem(statusCode: 409, title: "Slug already taken", detail: $"'{request.Slug}' is already in use; choose another slug.");
+            }
+        }
+        else
+        {
+            // ~46 random bits: a collision is rare; retrying with a fresh slug makes it harmless.
+            link = null;
+            for (var attempt = 0; attempt < 5 && link is null; attempt++)
+            {
+                link = await store.TryInsertAsync(SlugRules.Generate(), url, createdAt, ct);
+            }
+            if (link is null)
+            {
+                return Results.Problem(statusCode: 409, title: "Could not allocate a slug", detail: "Retry the request.");
+            }
+        }
+        await cache.SetAsync(link, ct);
+        var created = new CreatedLink(link.Slug, link.Url, ShortUrl(context, options.Value, link.Slug), link.CreatedAt);
+        return Results.Created($"/api/links/{link.Slug}", created);
+    }
+
+    private static async Task<IResult> RedirectAsync(string slug, HttpContext context, LinkCache cache, ClickCounter clicks, CancellationToken ct)
+    {
+        if (!SlugRules.CouldBeSlug(slug))
+        {
+            return NotFound(slug);
+        }
+        var link = await cache.GetAsync(slug, ct);
+        if (link is null)
+        {
+            return NotFound(slug);
+        }
+        if (link.Disabled)
+        {
+            return Results.Problem(statusCode: 410, title: "Link disabled", detail: $"The link '{slug}' has been disabled.");
+        }
+        if (HttpMethods.IsGet(context.Request.Method))
+        {
+            clicks.Count(link.Id);
+        }
+        // Every click must reach an app server to be counted: no shared or browser caching of the redirect.
+        context.Response.Headers.CacheControl = "no-store";
+        return Results.Redirect(link.Url);
+    }
+
+    private static async Task<IResult> StatsAsync(string slug, LinkStore store, IFusionCache cache, CancellationToken ct)
+    {
+        if (!SlugRules.CouldBeSlug(slug))
+        {
+            return NotFound(slug);
+        }
+        // Cached briefly in the shared cache, so all instances answer the same figure and it never goes backwards
+        // from one request to the next.
+        var stats = await cache.GetOrSetAsync<LinkStats?>("stats:" + slug, (_, token) => store.StatsAsync(slug, token),
+            options => options.SetDuration(TimeSpan.FromSeconds(1)).SetFailSafe(true), ct);
+        return stats is null ? NotFound(slug) : Results.Ok(stats);
+    }
+
+    private static async Task<IResult> ClicksAsync(string slug, string? from, string? to, string? bucket, LinkCache cache, ClickSeriesReader reader, TimeProvider time, CancellationToken ct)
+    {
+        var (query, error) = ClickSeriesQuery.Parse(from, to, bucket, time.GetUtcNow().UtcDateTime);
+        if (query is null)
+        {
+            return Results.Problem(statusCode: 400, title: "Invalid query", detail: error);
+        }
+        var link = SlugRules.CouldBeSlug(slug) ? await cache.GetAsync(slug, ct) : null;
+        if (link is null)
+        {
+            return NotFound(slug);
+        }
+        var points = await reader.ReadAsync(link.Id, query, ct);
+        return Results.Ok(new ClickSeriesResponse(slug, query.Bucket.ToString().ToLowerInvariant(), query.From, query.To, points.Sum(p => p.Clicks), points));
+    }
+
+    private static async Task<(CreateLinkRequest? Request, string? Error, int Status)> ReadBodyAsync(HttpContext context, int maxBytes, CancellationToken ct)
+    {
+        var contentType = context.Request.ContentType;
+        if (!string.IsNullOrEmpty(contentType) && !contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, "Send the link as JSON (Content-Type: application/json).", StatusCodes.Status415UnsupportedMediaType);
+        }
+        if (context.Request.ContentLength > maxBytes)
+        {
+            return (null, $"The body may have at most {maxBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
+        }
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = maxBytes;
+        }
+        try
+        {
+            var request = await JsonSerializer.DeserializeAsync<CreateLinkRequest>(context.Request.Body, Json, ct);
+            return request is null ? (null, "The body must be a JSON object like {\"url\": \"https://...\"}.", 400) : (request, null, 0);
+        }
+        catch (JsonException e)
+        {
+            var where = e.Path is null ? "" : $" (at {e.Path})";
+            return (null, $"The body is not valid JSON for a link{where}: expected {{\"url\": string, \"slug\": optional string}}.", 400);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or DecoderFallbackException or NotSupportedException)
+        {
+            return (null, "The body is not valid UTF-8 JSON.", 400);
+        }
+    }
+
+    private static IResult ValidationProblem(string field, string message) =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, detail: message, title: "Invalid link");
+
+    private static IResult NotFound(string slug) =>
+        Results.Problem(statusCode: 404, title: "Link not found", detail: $"No link '{Truncate(slug)}' exists.");
+
+    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
+
+    private static string ShortUrl(HttpContext context, ShortLinkOptions options, string slug)
+    {
+        var baseUrl = string.IsNullOrWhiteSpace(options.PublicBaseUrl)
+            ? $"{context.Request.Scheme}://{context.Request.Host}"
+            : options.PublicBaseUrl.TrimEnd('/');
+        return $"{baseUrl}/{slug}";
+    }
+
+    private static DateTime TruncateToMilliseconds(DateTime value) =>
+        new(value.Ticks - value.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
+}

@@ -1,0 +1,39 @@
+using Groundwork.Api;
+using Groundwork.Api.Admin;
+using Groundwork.Api.Links;
+using Groundwork.ServiceDefaults;
+using Groundwork.ServiceDefaults.Data;
+using Groundwork.ServiceDefaults.RateLimiting;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddLinkShortener();
+builder.Services.AddOpenApi();
+
+var app = builder.Build();
+
+// `Groundwork.Api migrate`: the deploy step that applies migrations once, before any new instance serves.
+if (args.Contains("migrate"))
+{
+    var applied = await app.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(typeof(Program).Assembly, "Groundwork.Api.Migrations", CancellationToken.None);
+    Console.WriteLine($"migrations applied: {applied}");
+    return;
+}
+if (app.Configuration.GetValue<bool>("Database:MigrateOnStart"))
+{
+    await app.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(typeof(Program).Assembly, "Groundwork.Api.Migrations", CancellationToken.None);
+}
+
+app.UseServiceDefaults();
+app.UsePerClientRateLimits();
+
+app.MapDefaultEndpoints();
+app.MapOpenApi();
+app.MapAdmin();
+app.MapLinks();
+
+app.Run();
+
+/// <summary>Entry point, visible to tests.</summary>
+public partial class Program;
