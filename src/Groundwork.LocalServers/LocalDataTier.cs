@@ -116,6 +116,7 @@ public sealed class LocalDataTier : IAsyncDisposable
     {
         instance.WriteConfig();
         await instance.InitializeAsync(ct).ConfigureAwait(false);
+        await StaleServer.StopAsync(instance.PidFile, instance.DefaultsFile).ConfigureAwait(false);
         var process = ChildProcess.Start(instance.ToString(), instance.ServerExecutable, instance.ServerArguments, instance.InstanceDirectory);
         try
         {
@@ -134,7 +135,13 @@ public sealed class LocalDataTier : IAsyncDisposable
         if (_redis is not null) return;
         var redis = Layout.Redis;
         Directory.CreateDirectory(redis.WorkingDirectory);
-        var process = ChildProcess.Start("redis-server", redis.ServerExecutable, [.. redis.ServerArguments, "--logfile", redis.LogFile], redis.WorkingDirectory);
+        // The marker is "--dir <directory>": unique to this tier, unlike the port which a new layout may reuse.
+        await StaleServer.StopAsync(redis.PidFile, redis.WorkingDirectory).ConfigureAwait(false);
+        var process = ChildProcess.Start(
+            "redis-server",
+            redis.ServerExecutable,
+            [.. redis.ServerArguments, "--logfile", redis.LogFile, "--pidfile", redis.PidFile],
+            redis.WorkingDirectory);
         try
         {
             await WaitUntilAsync(process, "redis-server", c => RedisPing.IsPongAsync(redis.Port, c), () => TailOf(redis.LogFile), ct).ConfigureAwait(false);

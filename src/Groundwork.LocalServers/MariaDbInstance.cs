@@ -26,6 +26,7 @@ public sealed class MariaDbInstance
     public string SocketPath => Path.Combine(InstanceDirectory, "mariadbd.sock");
     public string DefaultsFile => Path.Combine(InstanceDirectory, "my.cnf");
     public string ErrorLogPath => Path.Combine(InstanceDirectory, "error.log");
+    public string PidFile => Path.Combine(InstanceDirectory, "mariadbd.pid");
     public string TemporaryDirectory => Path.Combine(InstanceDirectory, "tmp");
 
     public string ServerExecutable => ExecutableLocator.Find("mariadbd");

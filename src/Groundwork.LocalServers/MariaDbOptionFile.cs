@@ -15,7 +15,7 @@ internal static class MariaDbOptionFile
         new("user", Environment.UserName),
         new("datadir", instance.DataDirectory),
         new("socket", instance.SocketPath),
-        new("pid-file", Path.Combine(instance.InstanceDirectory, "mariadbd.pid")),
+        new("pid-file", instance.PidFile),
         new("log-error", instance.ErrorLogPath),
         // Not the shared /tmp: servers installed or run in parallel must never see each other's temporary tables.
         new("tmpdir", instance.TemporaryDirectory),

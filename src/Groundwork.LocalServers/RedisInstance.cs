@@ -16,6 +16,7 @@ public sealed class RedisInstance
     public string WorkingDirectory { get; }
     public int Port { get; }
     public string LogFile => Path.Combine(WorkingDirectory, "redis.log");
+    public string PidFile => Path.Combine(WorkingDirectory, "redis.pid");
     public string ServerExecutable => ExecutableLocator.Find("redis-server");
 
     /// <summary>

@@ -51,4 +51,43 @@ public sealed class RestartTests(ITestOutputHelper output)
             TempRoot.Delete(root);
         }
     }
+
+    [Fact]
+    public async Task A_server_left_running_by_a_crashed_earlier_run_is_replaced()
+    {
+        var root = TempRoot.Create();
+        try
+        {
+            var layout = DataTierLayout.ForTests(root);
+            await layout.PrepareAsync(default);
+            // Stands in for a primary whose test host died: running, holding the data directory and the port.
+            using var leftOver = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(
+                layout.Primary.ServerExecutable, layout.Primary.ServerArguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            try
+            {
+                while (!await layout.Primary.IsAcceptingConnectionsAsync(default))
+                {
+                    Assert.False(leftOver.HasExited, "the left-over server did not start");
+                    await Task.Delay(50);
+                }
+
+                await using var tier = await LocalDataTier.StartAsync(layout);
+                Assert.True(leftOver.WaitForExit(TimeSpan.FromSeconds(10)), "the left-over server was not stopped");
+                await Sql.ExecuteAsync(tier.Setup.PrimaryConnectionString, Sql.CreateProbeTable);
+                var marker = Sql.NewMarker();
+                await Sql.InsertMarkerAsync(tier.Setup.PrimaryConnectionString, marker);
+                await tier.Setup.WaitForReplicaCaughtUpAsync(CatchUp, default);
+                Assert.Equal(1, await Sql.CountMarkerAsync(tier.Setup.ReplicaConnectionString, marker));
+            }
+            finally
+            {
+                if (!leftOver.HasExited) leftOver.Kill();
+                leftOver.WaitForExit();
+            }
+        }
+        finally
+        {
+            TempRoot.Delete(root);
+        }
+    }
 }
