@@ -19,6 +19,8 @@ public sealed class DataTierSetup
 
     private readonly DataTierLayout _layout;
     private readonly Lazy<DataTierCredentials> _credentials;
+    // Health checks may call the Ensure* methods concurrently; two CHANGE MASTER at once would race.
+    private readonly SemaphoreSlim _gate = new(1, 1);
 
     public DataTierSetup(DataTierLayout layout)
     {
@@ -46,6 +48,36 @@ public sealed class DataTierSetup
     /// created on the replica directly (a local write there would fork its GTID history).
     /// </summary>
     public async Task EnsureUsersOnPrimaryAsync(CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await CreateUsersOnPrimaryAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The replica's part: CHANGE MASTER with GTID (only when not already pointing at this primary), START SLAVE, and
+    /// wait until the SQL thread runs and, when <paramref name="requireIoThread"/>, the IO thread is connected.
+    /// </summary>
+    public async Task EnsureReplicaFollowsPrimaryAsync(bool requireIoThread, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await PointReplicaAtPrimaryAsync(requireIoThread, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task CreateUsersOnPrimaryAsync(CancellationToken ct)
     {
         var c = Credentials;
         await using var root = await _layout.Primary.OpenRootConnectionAsync(ct).ConfigureAwait(false);
@@ -75,11 +107,7 @@ public sealed class DataTierSetup
         }
     }
 
-    /// <summary>
-    /// The replica's part: CHANGE MASTER with GTID (only when not already pointing at this primary), START SLAVE, and
-    /// wait until the SQL thread runs and, when <paramref name="requireIoThread"/>, the IO thread is connected.
-    /// </summary>
-    public async Task EnsureReplicaFollowsPrimaryAsync(bool requireIoThread, CancellationToken ct)
+    private async Task PointReplicaAtPrimaryAsync(bool requireIoThread, CancellationToken ct)
     {
         await using var root = await _layout.Replica.OpenRootConnectionAsync(ct).ConfigureAwait(false);
         var status = await ReplicaStatus.ReadAsync(root, ct).ConfigureAwait(false);
@@ -104,7 +132,7 @@ public sealed class DataTierSetup
             await change.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             await ExecuteAsync(root, "START SLAVE", ct).ConfigureAwait(false);
         }
-        else if (!status!.IoThreadRunning && status.IoRunning != "Connecting" || !status.SqlThreadRunning)
+        else if ((!status!.IoThreadRunning && status.IoRunning != "Connecting") || !status.SqlThreadRunning)
         {
             await ExecuteAsync(root, "START SLAVE", ct).ConfigureAwait(false);
         }
