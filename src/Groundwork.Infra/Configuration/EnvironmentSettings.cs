@@ -1,0 +1,132 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Groundwork.Infra.Configuration;
+
+/// <summary>One deployment environment (staging, production) as data: everything that differs between them.</summary>
+public sealed record EnvironmentSettings
+{
+    public required string Name { get; init; }
+    public required string Account { get; init; }
+    public required string Region { get; init; }
+    /// <summary>Explicit AZs: a stack with an explicit Env would otherwise look them up (needs AWS credentials).</summary>
+    public required IReadOnlyList<string> AvailabilityZones { get; init; }
+    public required string Domain { get; init; }
+    /// <summary>The public hosted zone of <see cref="Domain"/>, created and delegated outside this app.</summary>
+    public required string HostedZoneId { get; init; }
+    public required string VpcCidr { get; init; }
+    public required int NatGateways { get; init; }
+    /// <summary>Production keeps data stores and buckets when a stack is deleted; staging does not.</summary>
+    public required bool RetainData { get; init; }
+    public required AppServerSettings AppServers { get; init; }
+    public required DatabaseSettings Database { get; init; }
+    public required CacheSettings Cache { get; init; }
+    public required AnalyticsSettings Analytics { get; init; }
+    public required BastionSettings Bastion { get; init; }
+    public IReadOnlyList<string> AdminEmails { get; init; } = [];
+    public IReadOnlyList<string> AlarmEmails { get; init; } = [];
+    public required string NewRelicOtlpEndpoint { get; init; }
+
+    public string AnalyticsHost => $"analytics.{Domain}";
+    /// <summary>The name CloudFront uses to reach the ALB (an alias record of the ALB).</summary>
+    public string OriginHost => $"origin.{Domain}";
+    public string ParameterPath => $"/groundwork/{Name}";
+    public string SecretPrefix => $"groundwork/{Name}";
+}
+
+public sealed record AppServerSettings
+{
+    public required string InstanceType { get; init; }
+    public required int MinCapacity { get; init; }
+    public required int MaxCapacity { get; init; }
+    public required int TargetCpuPercent { get; init; }
+}
+
+public sealed record DatabaseSettings
+{
+    public required string InstanceType { get; init; }
+    public required string ReplicaInstanceType { get; init; }
+    public required int AllocatedStorageGiB { get; init; }
+    public required int MaxAllocatedStorageGiB { get; init; }
+    public required bool MultiAz { get; init; }
+    public required int BackupRetentionDays { get; init; }
+    public required bool DeletionProtection { get; init; }
+}
+
+public sealed record CacheSettings
+{
+    public required string NodeType { get; init; }
+    public required int Nodes { get; init; }
+    public required bool AutomaticFailover { get; init; }
+}
+
+public sealed record AnalyticsSettings
+{
+    public required string InstanceType { get; init; }
+    public required string DatabaseInstanceType { get; init; }
+}
+
+public sealed record BastionSettings
+{
+    public required string InstanceType { get; init; }
+    /// <summary>CIDRs allowed to SSH to the bastion. Empty by default: nobody can, until someone is listed.</summary>
+    public IReadOnlyList<string> SshAllowlist { get; init; } = [];
+}
+
+/// <summary>The management VPC shared by every environment: Jenkins, Sentry, the artifacts bucket.</summary>
+public sealed record ManagementSettings
+{
+    public required string Account { get; init; }
+    public required string Region { get; init; }
+    public required IReadOnlyList<string> AvailabilityZones { get; init; }
+    public required string VpcCidr { get; init; }
+    public required ToolHostSettings Jenkins { get; init; }
+    public required ToolHostSettings Sentry { get; init; }
+    public required int ArtifactRetentionDays { get; init; }
+
+    /// <summary>Deterministic so that stacks in any region can name it without a cross-stack reference.</summary>
+    public string ArtifactsBucketName => $"groundwork-artifacts-{Account}-{Region}";
+}
+
+public sealed record ToolHostSettings
+{
+    public required string InstanceType { get; init; }
+    public required int DataVolumeGiB { get; init; }
+}
+
+/// <summary>Reads the environment files (environments/*.json) shipped next to the assembly.</summary>
+public static class EnvironmentFiles
+{
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+        NumberHandling = JsonNumberHandling.Strict,
+    };
+
+    public static string Directory => Path.Combine(AppContext.BaseDirectory, "environments");
+
+    /// <summary>The deployment environments, in a stable order (staging before production).</summary>
+    public static IReadOnlyList<EnvironmentSettings> LoadEnvironments() =>
+        new[] { "staging", "production" }.Select(LoadEnvironment).ToList();
+
+    public static EnvironmentSettings LoadEnvironment(string name)
+    {
+        var settings = Read<EnvironmentSettings>($"{name}.json");
+        if (settings.Name != name)
+            throw new InvalidDataException($"environments/{name}.json names itself '{settings.Name}'.");
+        if (settings.AvailabilityZones.Count != 2)
+            throw new InvalidDataException($"environments/{name}.json must list exactly 2 availability zones.");
+        return settings;
+    }
+
+    public static ManagementSettings LoadManagement() => Read<ManagementSettings>("management.json");
+
+    private static T Read<T>(string file)
+    {
+        var path = Path.Combine(Directory, file);
+        return JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json)
+            ?? throw new InvalidDataException($"{path} is empty.");
+    }
+}

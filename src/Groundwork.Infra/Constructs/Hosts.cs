@@ -1,0 +1,56 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.IAM;
+using Constructs;
+
+namespace Groundwork.Infra.Constructs;
+
+/// <summary>The one way this architecture launches EC2: Amazon Linux 2023, IMDSv2 only, encrypted gp3 EBS.</summary>
+public static class Hosts
+{
+    public static IMachineImage AmazonLinux2023() =>
+        MachineImage.LatestAmazonLinux2023(new AmazonLinux2023ImageSsmParameterProps { CpuType = AmazonLinuxCpuType.X86_64 });
+
+    public static BlockDevice EncryptedRoot(int sizeGiB = 20) => new BlockDevice
+    {
+        DeviceName = "/dev/xvda",
+        Volume = BlockDeviceVolume.Ebs(sizeGiB, new EbsDeviceOptions { Encrypted = true, VolumeType = EbsDeviceVolumeType.GP3, DeleteOnTermination = true }),
+    };
+
+    /// <summary>A role EC2 can assume, with SSM Session Manager (no SSH keys to manage) and the CloudWatch agent.</summary>
+    public static Role InstanceRole(Construct scope, string id, string description)
+    {
+        var role = new Role(scope, id, new RoleProps
+        {
+            AssumedBy = new ServicePrincipal("ec2.amazonaws.com"),
+            Description = description,
+            ManagedPolicies =
+            [
+                ManagedPolicy.FromAwsManagedPolicyName("AmazonSSMManagedInstanceCore"),
+                ManagedPolicy.FromAwsManagedPolicyName("CloudWatchAgentServerPolicy"),
+            ],
+        });
+        Nag.Suppress(role, new NagSuppression("AwsSolutions-IAM4",
+            "AWS-maintained policies for Session Manager and the CloudWatch agent track the APIs those agents call; a copy would drift.",
+            "Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore",
+            "Policy::arn:<AWS::Partition>:iam::aws:policy/CloudWatchAgentServerPolicy"));
+        return role;
+    }
+
+    public static LaunchTemplate LaunchTemplate(Construct scope, string id, string name, string instanceType,
+        ISecurityGroup securityGroup, IRole role, Amazon.CDK.AWS.EC2.UserData userData) =>
+        new(scope, id, new LaunchTemplateProps
+        {
+            LaunchTemplateName = name,
+            MachineImage = AmazonLinux2023(),
+            InstanceType = new InstanceType(instanceType),
+            SecurityGroup = securityGroup,
+            Role = role,
+            UserData = userData,
+            RequireImdsv2 = true,
+            HttpTokens = LaunchTemplateHttpTokens.REQUIRED,
+            HttpPutResponseHopLimit = 1,
+            BlockDevices = [EncryptedRoot()],
+            DetailedMonitoring = true,
+        });
+}

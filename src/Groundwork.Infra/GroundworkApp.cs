@@ -1,0 +1,71 @@
+using Amazon.CDK;
+using Groundwork.Infra.Configuration;
+using Groundwork.Infra.Stacks;
+
+namespace Groundwork.Infra;
+
+/// <summary>Every stack of the architecture: the shared management stack, then the stacks of each environment.</summary>
+public sealed class GroundworkApp
+{
+    /// <summary>Used when no <c>-c version=...</c> is given: synth works, a deploy fails safely (no such artifact).</summary>
+    public const string PlaceholderVersion = "0.0.0-unset";
+    public const string Project = "groundwork";
+
+    public ManagementStack Management { get; }
+    public IReadOnlyList<EnvironmentStacks> Environments { get; }
+    public string Version { get; }
+
+    public GroundworkApp(App app, IReadOnlyList<EnvironmentSettings> environments, ManagementSettings management,
+        RoutingRules routing)
+    {
+        Version = app.Node.TryGetContext("version") as string is { Length: > 0 } v ? v : PlaceholderVersion;
+        if (!UserData.AppServerUserData.IsValidVersion(Version))
+            throw new ArgumentException($"Context 'version' = '{Version}' is not a valid artifact version.");
+
+        Management = new ManagementStack(app, "Groundwork-management", management, environments, Props(management.Account, management.Region,
+            "Groundwork shared management: VPC, Jenkins, Sentry, artifacts, deploy roles"));
+        Tags.Of(Management).Add("project", Project);
+        Tags.Of(Management).Add("environment", "management");
+
+        Environments = environments.Select(env => Build(app, env, management, routing)).ToList();
+    }
+
+    private EnvironmentStacks Build(App app, EnvironmentSettings env, ManagementSettings management, RoutingRules routing)
+    {
+        string Name(string concern) => $"Groundwork-{env.Name}-{concern}";
+        IStackProps Here(string concern) => Props(env.Account, env.Region, $"Groundwork {env.Name}: {concern}");
+
+        var network = new NetworkStack(app, Name("Network"), env, Management, Here("network"));
+        var monitoring = new MonitoringStack(app, Name("Monitoring"), env, Here("monitoring"));
+        var data = new DataStack(app, Name("Data"), env, network, Here("data stores"));
+        var appStack = new AppStack(app, Name("App"), env, management, routing, Version, network, data, monitoring, Here("app tier"));
+        var analytics = new AnalyticsStack(app, Name("Analytics"), env, network, data, appStack, monitoring, Here("analytics (Metabase)"));
+        var site = new StaticSiteStack(app, Name("StaticSite"), env, management, routing, Version,
+            Props(env.Account, StaticSiteStack.CloudFrontRegion, $"Groundwork {env.Name}: static web app and CloudFront"));
+        var alarms = new AlarmsStack(app, Name("Alarms"), env, appStack, data, monitoring, Here("alarms"));
+        // CloudFront's ALB origin is a DNS name the app stack creates.
+        site.AddDependency(appStack);
+
+        var stacks = new EnvironmentStacks(env, network, monitoring, data, appStack, analytics, site, alarms);
+        foreach (var stack in stacks.All)
+        {
+            Tags.Of(stack).Add("project", Project);
+            Tags.Of(stack).Add("environment", env.Name);
+        }
+        return stacks;
+    }
+
+    private static StackProps Props(string account, string region, string description) => new()
+    {
+        Env = new Amazon.CDK.Environment { Account = account, Region = region },
+        Description = description,
+        TerminationProtection = false,
+    };
+}
+
+public sealed record EnvironmentStacks(
+    EnvironmentSettings Settings, NetworkStack Network, MonitoringStack Monitoring, DataStack Data, AppStack App,
+    AnalyticsStack Analytics, StaticSiteStack StaticSite, AlarmsStack Alarms)
+{
+    public IReadOnlyList<Stack> All => [Network, Monitoring, Data, App, Analytics, StaticSite, Alarms];
+}
