@@ -1,0 +1,48 @@
+using Groundwork.AppHost;
+using Groundwork.LocalServers;
+
+// The architecture on one machine. Same shape as AWS: data tier (primary + replica + Redis), migrations applied
+// once, N stateless app servers, and the edge in front of them standing in for CloudFront + ALB + Cognito.
+var topology = Topology.FromEnvironment();
+var builder = DistributedApplication.CreateBuilder(args);
+
+var data = await builder.AddDataTierAsync(new DataTierLayout(topology.DataDirectory, topology.PrimaryPort, topology.ReplicaPort, topology.RedisPort));
+
+// One deploy step, before any instance serves: the same `migrate` command the deploy job runs in AWS.
+var migrations = builder.AddProject<Projects.Groundwork_Api>("migrations", launchProfileName: null)
+    .WithArgs("migrate")
+    .WithReference(data.Primary).WaitFor(data.Primary)
+    .WithoutOtlpRetry();
+
+var edgeUrl = $"http://127.0.0.1:{topology.EdgePort}";
+var edge = builder.AddProject<Projects.Groundwork_Edge>("edge", launchProfileName: null)
+    .WithEnvironment("GROUNDWORK_EDGE_PORT", topology.EdgePort.ToString(System.Globalization.CultureInfo.InvariantCulture))
+    .WithEnvironment("Edge__AlbArn", Topology.LocalAlbArn)
+    .WithEnvironment("Edge__StaticRoot", Path.Combine(topology.RepoRoot, "web", "dist"))
+    .WithEnvironment("Edge__RoutingFile", Path.Combine(topology.RepoRoot, "config", "routing.json"))
+    .WithHttpEndpoint(port: topology.EdgePort, isProxied: false)
+    .WithHttpHealthCheck("/_edge/health")
+    .WithoutOtlpRetry();
+
+for (var i = 1; i <= topology.ApiInstances; i++)
+{
+    var port = topology.FirstApiPort + i - 1;
+    var name = $"api-{i}";
+    var api = builder.AddProject<Projects.Groundwork_Api>(name, launchProfileName: null)
+        .WithHttpEndpoint(port: port, isProxied: false)
+        .WithReference(data.Primary).WithReference(data.Replica).WithReference(data.Redis)
+        .WaitFor(data.Primary).WaitFor(data.Replica).WaitFor(data.Redis)
+        .WaitForCompletion(migrations)
+        .WithEnvironment("GROUNDWORK_INSTANCE", name)
+        .WithEnvironment("AlbIdentity__SignerArn", Topology.LocalAlbArn)
+        .WithEnvironment("AlbIdentity__KeyEndpoint", $"{edgeUrl}/_edge/alb-keys")
+        .WithEnvironment("Admin__Emails", Environment.GetEnvironmentVariable("GROUNDWORK_ADMIN_EMAILS") ?? "admin@example.com")
+        .WithEnvironment("Links__PublicBaseUrl", edgeUrl)
+        .WithEnvironment("Links__CreatePerClientPerMinute", Environment.GetEnvironmentVariable("GROUNDWORK_CREATE_LIMIT") ?? "600")
+        .WithHttpHealthCheck("/health/ready")
+        .WithoutOtlpRetry();
+    var target = "http://127.0.0.1:" + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    edge.WithEnvironment($"Edge__Targets__{name}", target);
+}
+
+builder.Build().Run();
