@@ -24,9 +24,9 @@ var edge = builder.AddProject<Projects.Groundwork_Edge>("edge", launchProfileNam
     .WithHttpHealthCheck("/_edge/health")
     .WithoutOtlpRetry();
 
-for (var i = 1; i <= topology.ApiInstances; i++)
+for (var i = 1; i <= topology.ApiPorts.Length; i++)
 {
-    var port = topology.FirstApiPort + i - 1;
+    var port = topology.ApiPorts[i - 1];
     var name = $"api-{i}";
     var api = builder.AddProject<Projects.Groundwork_Api>(name, launchProfileName: null)
         .WithHttpEndpoint(port: port, isProxied: false)

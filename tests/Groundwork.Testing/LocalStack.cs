@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Xunit;
+
+namespace Groundwork.Testing;
+
+/// <summary>
+/// The whole local topology (AppHost: primary + replica + Redis, migrations, N Api instances, the edge) started
+/// once per test class fixture on free ports with a fresh data directory, and stopped with it. Tests drive it
+/// through <see cref="EdgeUrl"/> exactly as a user would drive http://127.0.0.1:8080.
+/// </summary>
+public class LocalStack : IAsyncLifetime
+{
+    private DistributedApplication? _app;
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "groundwork-stack-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public int EdgePort { get; } = FreePort();
+    public int ApiInstances { get; protected init; } = 2;
+    public int[] ApiPorts { get; private set; } = [];
+    public int PrimaryPort { get; private set; }
+    public int ReplicaPort { get; private set; }
+    public int RedisPort { get; private set; }
+    public Uri EdgeUrl => new($"http://127.0.0.1:{EdgePort}");
+    public TimeSpan StartUpTime { get; private set; }
+    public string DataDirectory => _dataDirectory;
+
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The stack is not started.");
+
+    /// <summary>Extra environment for the AppHost (read by its Topology), e.g. a lower rate limit.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string>> Environment => [];
+
+    public async Task InitializeAsync()
+    {
+        var ports = Enumerable.Range(0, ApiInstances + 3).Select(_ => FreePort()).Distinct().ToArray();
+        PrimaryPort = ports[0];
+        ReplicaPort = ports[1];
+        RedisPort = ports[2];
+        ApiPorts = ports[3..];
+        var settings = new Dictionary<string, string>
+        {
+            ["GROUNDWORK_EDGE_PORT"] = EdgePort.ToString(),
+            ["GROUNDWORK_API_INSTANCES"] = ApiInstances.ToString(),
+            ["GROUNDWORK_API_PORTS"] = string.Join(',', ApiPorts),
+            ["GROUNDWORK_PRIMARY_PORT"] = PrimaryPort.ToString(),
+            ["GROUNDWORK_REPLICA_PORT"] = ReplicaPort.ToString(),
+            ["GROUNDWORK_REDIS_PORT"] = RedisPort.ToString(),
+            ["GROUNDWORK_DATA_DIR"] = _dataDirectory,
+        };
+        foreach (var (key, value) in Environment)
+        {
+            settings[key] = value;
+        }
+        // The AppHost reads its topology from the environment when its builder is created (in this process).
+        foreach (var (key, value) in settings)
+        {
+            System.Environment.SetEnvironmentVariable(key, value);
+        }
+
+        var clock = Stopwatch.StartNew();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Groundwork_AppHost>(
+            ["DcpPublisher:RandomizePorts=false"],
+            (options, _) => options.DisableDashboard = true,
+            timeout.Token);
+        _app = await builder.BuildAsync(timeout.Token);
+        await _app.StartAsync(timeout.Token);
+        await _app.ResourceNotifications.WaitForResourceHealthyAsync("edge", timeout.Token);
+        for (var i = 1; i <= ApiInstances; i++)
+        {
+            await _app.ResourceNotifications.WaitForResourceHealthyAsync($"api-{i}", timeout.Token);
+        }
+        StartUpTime = clock.Elapsed;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>An HttpClient for the edge that does not follow redirects (a 302 is what the tests look at).</summary>
+    public HttpClient CreateEdgeClient(CookieContainer? cookies = null) => new(new SocketsHttpHandler
+    {
+        AllowAutoRedirect = false,
+        UseCookies = cookies is not null,
+        CookieContainer = cookies ?? new CookieContainer(),
+    })
+    { BaseAddress = EdgeUrl, Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>An HttpClient straight to one Api instance (1-based), bypassing the edge.</summary>
+    public HttpClient CreateInstanceClient(int instance) => new(new SocketsHttpHandler { AllowAutoRedirect = false })
+    {
+        BaseAddress = new Uri($"http://127.0.0.1:{ApiPorts[instance - 1]}"),
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+
+    /// <summary>Stops or starts a resource of the topology (e.g. "api-1", "replica") through Aspire's resource commands.</summary>
+    public async Task ExecuteAsync(string resource, string command)
+    {
+        var result = await App.ResourceCommands.ExecuteCommandAsync(resource, command);
+        if (!result.Success)
+        {
+            throw new InvalidOperationException($"{command} on {resource} failed: {result.Message}");
+        }
+    }
+
+    public static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
