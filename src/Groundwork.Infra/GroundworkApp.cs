@@ -22,6 +22,11 @@ public sealed class GroundworkApp
         if (!UserData.AppServerUserData.IsValidVersion(Version))
             throw new ArgumentException($"Context 'version' = '{Version}' is not a valid artifact version.");
 
+        // The AZs are data. Without this, Vpc would ask the CLI to look them up (an AWS call) on every synth.
+        foreach (var (account, region, zones) in environments.Select(e => (e.Account, e.Region, e.AvailabilityZones))
+                     .Append((management.Account, management.Region, management.AvailabilityZones)).DistinctBy(x => (x.Item1, x.Item2)))
+            app.Node.SetContext($"availability-zones:account={account}:region={region}", zones.ToArray());
+
         Management = new ManagementStack(app, "Groundwork-management", management, environments, Props(management.Account, management.Region,
             "Groundwork shared management: VPC, Jenkins, Sentry, artifacts, deploy roles"));
         Tags.Of(Management).Add("project", Project);

@@ -131,7 +131,10 @@ public sealed class DataStack : Stack
         if (!env.Database.DeletionProtection)
             suppressions.Add(new("AwsSolutions-RDS10", "Staging is disposable: deletion protection would block tearing it down. Production enables it."));
         Nag.Suppress(Primary, suppressions.ToArray());
-        Nag.Suppress(Replica, suppressions.Where(s => s.RuleId != "AwsSolutions-RDS3").ToArray());
+        Nag.Suppress(Replica, suppressions.Where(s => s.RuleId != "AwsSolutions-RDS3")
+            .Append(new NagSuppression("AwsSolutions-RDS3",
+                "The read replica only serves reads and analytics: when it fails the app falls back to the primary and RDS rebuilds it; Multi-AZ would double its cost without protecting any write."))
+            .ToArray());
         Nag.Suppress(AnalyticsReadOnly, new NagSuppression("AwsSolutions-SMG4",
             "The analytics_ro user is created by the migration job from this secret; rotating it needs the multi-user rotation that the migration-owned user does not support yet (docs/infrastructure.md, TODO)."));
 

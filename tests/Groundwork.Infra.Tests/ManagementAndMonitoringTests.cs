@@ -1,0 +1,57 @@
+namespace Groundwork.Infra.Tests;
+
+[Collection(SynthesizedCollection.Name)]
+public sealed class ManagementAndMonitoringTests(SynthesizedApp app)
+{
+    public static TheoryData<string> Environments => new() { "staging", "production" };
+    private const string Management = "Groundwork-management";
+
+    [Fact]
+    public void Jenkins_and_sentry_run_in_the_management_vpc_without_public_ingress_on_persistent_volumes()
+    {
+        var instances = app.Resources(Management, "AWS::EC2::Instance").ToList();
+        Assert.Equal(2, instances.Count);
+        Assert.All(instances, i =>
+        {
+            var subnet = app.Target(Management, i.Properties["SubnetId"])!;
+            Assert.Equal("tools", subnet.Tag("aws-cdk:subnet-name"));
+            Assert.True((bool?)i.Properties["DisableApiTermination"]);
+        });
+        var attachments = app.Resources(Management, "AWS::EC2::VolumeAttachment").ToList();
+        Assert.Equal(instances.Select(i => i.LogicalId).Order(), attachments.Select(a => app.Target(Management, a.Properties["InstanceId"])!.LogicalId).Order());
+        Assert.All(app.Resources(Management, "AWS::EC2::Volume"), v => Assert.Equal("Retain", (string?)v.Body["DeletionPolicy"]));
+    }
+
+    [Fact]
+    public void Artifacts_bucket_is_shared_and_each_environment_has_a_deploy_role_jenkins_assumes()
+    {
+        var bucket = Assert.Single(app.Resources(Management, "AWS::S3::Bucket"), b => (string?)b.Properties["BucketName"] == app.Management.ArtifactsBucketName);
+        Assert.True(bucket.Properties["VersioningConfiguration"]!["Status"]!.ToString() == "Enabled");
+        var roles = app.Resources(Management, "AWS::IAM::Role").Where(r => ((string?)r.Properties["RoleName"])?.EndsWith("-deploy") == true).ToList();
+        Assert.Equal(new[] { "groundwork-production-deploy", "groundwork-staging-deploy" }, roles.Select(r => (string)r.Properties["RoleName"]!).Order());
+        var jenkinsRole = app.Resources(Management, "AWS::IAM::Role").Single(r => r.LogicalId.StartsWith("JenkinsRole", StringComparison.Ordinal));
+        Assert.All(roles, r => Assert.Contains(jenkinsRole.LogicalId, TemplateQueries.Text(r.Properties["AssumeRolePolicyDocument"])));
+    }
+
+    [Theory, MemberData(nameof(Environments))]
+    public void Alarms_watch_alb_targets_rds_and_redis_and_notify_the_topic(string env)
+    {
+        var alarms = app.Resources($"Groundwork-{env}-Alarms", "AWS::CloudWatch::Alarm").ToList();
+        var metrics = alarms.Select(a => (string)a.Properties["MetricName"]!).ToHashSet();
+        foreach (var metric in new[] { "HTTPCode_ELB_5XX_Count", "UnHealthyHostCount", "CPUUtilization", "FreeStorageSpace", "ReplicaLag", "DatabaseMemoryUsagePercentage", "Evictions" })
+            Assert.Contains(metric, metrics);
+        var topic = Assert.Single(app.Resources($"Groundwork-{env}-Monitoring", "AWS::SNS::Topic"));
+        Assert.All(alarms, a => Assert.Equal(topic.LogicalId, app.Target(a.Stack, TemplateQueries.Array(a.Properties["AlarmActions"]).Single())!.LogicalId));
+    }
+
+    [Theory, MemberData(nameof(Environments))]
+    public void New_relic_license_and_otlp_endpoint_reach_the_app(string env)
+    {
+        var secrets = app.Resources($"Groundwork-{env}-Monitoring", "AWS::SecretsManager::Secret").Select(s => (string)s.Properties["Name"]!).ToList();
+        Assert.Contains($"groundwork/{env}/newrelic/license-key", secrets);
+        Assert.Contains($"groundwork/{env}/sentry/dsn", secrets);
+        var otlp = Assert.Single(app.Resources($"Groundwork-{env}-Monitoring", "AWS::SSM::Parameter"));
+        Assert.Equal($"/groundwork/{env}/monitoring/otlp-endpoint", (string?)otlp.Properties["Name"]);
+        Assert.StartsWith("https://otlp.", (string)otlp.Properties["Value"]!);
+    }
+}

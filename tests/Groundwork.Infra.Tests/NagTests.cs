@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace Groundwork.Infra.Tests;
+
+/// <summary>
+/// The cdk-nag AwsSolutions rule pack over the synthesized templates: the npm cdk-nag package loads each template
+/// with CfnInclude (tests/Groundwork.Infra.Tests/nag/nag.js); suppressions are the cdk_nag metadata the C# code writes.
+/// </summary>
+[Collection(SynthesizedCollection.Name)]
+public sealed class NagTests(SynthesizedApp app)
+{
+    private static JsonObject? _report;
+    private static readonly object Gate = new();
+
+    private JsonObject Report()
+    {
+        lock (Gate)
+        {
+            if (_report is not null) return _report;
+            var dir = Path.Combine(RepositoryPaths.Root, "tests", "Groundwork.Infra.Tests", "nag");
+            if (!Directory.Exists(Path.Combine(dir, "node_modules", "cdk-nag")))
+                Run(dir, "npm", ["ci", "--no-audit", "--no-fund"]);
+            _report = JsonNode.Parse(Run(dir, "node", ["nag.js", app.OutDir]))!.AsObject();
+            return _report;
+        }
+    }
+
+    [Fact]
+    public void AwsSolutions_rule_pack_reports_no_unsuppressed_error()
+    {
+        var report = Report();
+        Assert.Equal(app.StackNames.Count(), report["templates"]!.AsArray().Count);
+        var errors = report["findings"]!.AsArray()
+            .Where(f => ((string)f!["kind"]! == "non-compliant" && (string)f["level"]! == "Error") || (string)f!["kind"]! == "rule-error")
+            .Select(f => $"{f!["stack"]}/{f["resource"]} {f["rule"]} {f["finding"]} {f["error"]}").ToList();
+        Assert.True(errors.Count == 0, "Unsuppressed cdk-nag errors:\n" + string.Join("\n", errors));
+        Assert.Equal(0, (int)report["unsuppressedErrors"]!);
+    }
+
+    [Fact]
+    public void Every_suppression_carries_a_specific_reason()
+    {
+        var suppressed = Report()["findings"]!.AsArray().Where(f => ((string)f!["kind"]!).StartsWith("suppressed", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(suppressed);
+        Assert.All(suppressed, f =>
+        {
+            var reason = (string?)f!["reason"] ?? "";
+            Assert.True(reason.Length >= 40, $"{f["stack"]}/{f["resource"]} {f["rule"]}: '{reason}' is not specific");
+        });
+        // Wildcard IAM findings are only ever suppressed finding by finding (applies_to), never wholesale.
+        Assert.All(suppressed.Where(f => (string)f!["rule"]! == "AwsSolutions-IAM5"), f => Assert.False(string.IsNullOrEmpty((string?)f!["finding"])));
+    }
+
+    private static string Run(string dir, string file, string[] args)
+    {
+        var start = new ProcessStartInfo(file, args)
+        {
+            WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {process.ExitCode}:\n{stderr.Result}");
+        return stdout.Result;
+    }
+}

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Amazon.CDK;
+using Groundwork.Infra;
+using Groundwork.Infra.Configuration;
+
+namespace Groundwork.Infra.Tests;
+
+/// <summary>
+/// The whole CDK app, synthesized once per test run (jsii start-up dominates) into a temporary cdk.out.
+/// Tests read the synthesized templates: what would be deployed.
+/// </summary>
+public sealed class SynthesizedApp : IDisposable
+{
+    public const string Version = "1.2.3-test";
+    public string OutDir { get; }
+    public TimeSpan SynthTime { get; }
+    public GroundworkApp Model { get; }
+    public RoutingRules Routing { get; }
+    public IReadOnlyList<EnvironmentSettings> Environments { get; }
+    public ManagementSettings Management { get; }
+    private readonly Dictionary<string, JsonObject> _templates = new();
+
+    public SynthesizedApp()
+    {
+        System.Environment.SetEnvironmentVariable("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20");
+        OutDir = Path.Combine(Path.GetTempPath(), $"groundwork-infra-tests-{Guid.NewGuid():N}");
+        var watch = Stopwatch.StartNew();
+        var app = new App(new AppProps
+        {
+            Outdir = OutDir,
+            Context = new Dictionary<string, object> { ["version"] = Version },
+        });
+        Environments = EnvironmentFiles.LoadEnvironments();
+        Management = EnvironmentFiles.LoadManagement();
+        Routing = RoutingRules.Load();
+        Model = new GroundworkApp(app, Environments, Management, Routing);
+        app.Synth();
+        SynthTime = watch.Elapsed;
+    }
+
+    public IEnumerable<string> StackNames =>
+        Directory.GetFiles(OutDir, "*.template.json").Select(f => Path.GetFileName(f)[..^".template.json".Length]).Order();
+
+    public JsonObject Template(string stackName)
+    {
+        lock (_templates)
+        {
+            if (!_templates.TryGetValue(stackName, out var template))
+            {
+                template = JsonNode.Parse(File.ReadAllText(Path.Combine(OutDir, $"{stackName}.template.json")))!.AsObject();
+                _templates[stackName] = template;
+            }
+            return template;
+        }
+    }
+
+    public JsonObject Template(string environment, string concern) => Template($"Groundwork-{environment}-{concern}");
+
+    public void Dispose()
+    {
+        try { Directory.Delete(OutDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SynthesizedCollection : ICollectionFixture<SynthesizedApp>
+{
+    public const string Name = "synthesized app";
+}
