@@ -39,4 +39,20 @@ public sealed class EdgeOptions
 
     /// <summary>How long a signed-in admin session lasts (the ALB session cookie).</summary>
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>A real OpenID Connect provider (e.g. Google) instead of the local sign-in form, when fully configured.</summary>
+    public EdgeOidcOptions Oidc { get; set; } = new();
+}
+
+/// <summary>Edge:Oidc — Authority (e.g. https://accounts.google.com), ClientId, ClientSecret (never in the repo).</summary>
+public sealed class EdgeOidcOptions
+{
+    public string? Authority { get; set; }
+
+    public string? ClientId { get; set; }
+
+    public string? ClientSecret { get; set; }
+
+    public bool IsConfigured =>
+        !string.IsNullOrWhiteSpace(Authority) && !string.IsNullOrWhiteSpace(ClientId) && !string.IsNullOrWhiteSpace(ClientSecret);
 }

@@ -37,7 +37,8 @@ internal static class ListenerRules
                     return;
 
                 case EdgeRoute.Fixed fixedResponse:
-                    await Results.Problem(statusCode: fixedResponse.StatusCode, title: "Not found").ExecuteAsync(context);
+                    await Results.Problem(statusCode: fixedResponse.StatusCode, detail: $"Rule '{fixedResponse.RuleName}' answers this path at the edge.")
+                        .ExecuteAsync(context);
                     return;
 
                 case EdgeRoute.Forward forward:

@@ -39,7 +39,7 @@ public static class EdgeApp
         });
 
         // Cognito: sign-in, session cookie, and the ALB's signed identity header.
-        builder.Services.AddEdgeSignIn();
+        builder.Services.AddEdgeSignIn(edge.Oidc);
         builder.Services.AddSingleton<AlbTokenIssuer>();
 
         // The ALB target group: YARP with health checks, retry of idempotent requests, draining deregistration.

@@ -22,9 +22,9 @@ internal static class SignIn
     public const string SignInPath = "/_edge/signin";
     public const string SignOutPath = "/_edge/signout";
 
-    public static IServiceCollection AddEdgeSignIn(this IServiceCollection services)
+    public static IServiceCollection AddEdgeSignIn(this IServiceCollection services, EdgeOidcOptions oidc)
     {
-        services.AddAuthentication(Scheme).AddCookie(Scheme, _ => { });
+        services.AddAuthentication(Scheme).AddCookie(Scheme, _ => { }).AddEdgeOidc(oidc);
         services.AddOptions<CookieAuthenticationOptions>(Scheme).Configure<IOptions<EdgeOptions>>((cookie, edge) =>
         {
             cookie.Cookie.Name = CookieName;
@@ -72,12 +72,18 @@ internal static class SignIn
 
     public static void MapEdgeSignIn(this IEndpointRouteBuilder app)
     {
+        var useProvider = app.ServiceProvider.GetRequiredService<IOptions<EdgeOptions>>().Value.Oidc.IsConfigured;
         app.MapGet(SignInPath, (HttpContext context, IAntiforgery antiforgery, string? returnUrl) =>
         {
             returnUrl ??= "/admin";
             if (!IsLocalUrl(returnUrl))
             {
                 return RefuseReturnUrl();
+            }
+
+            if (useProvider)
+            {
+                return Results.Challenge(new AuthenticationProperties { RedirectUri = returnUrl }, [OidcSignIn.Scheme]);
             }
 
             var tokens = antiforgery.GetAndStoreTokens(context);
@@ -88,6 +94,12 @@ internal static class SignIn
 
         app.MapPost(SignInPath, async (HttpContext context, IAntiforgery antiforgery) =>
         {
+            if (useProvider)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found",
+                    detail: "Sign-in goes through the configured identity provider.");
+            }
+
             if (!context.Request.HasFormContentType)
             {
                 return Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Form expected");
