@@ -41,6 +41,9 @@ internal sealed class Backend : IAsyncDisposable
 
     public ConcurrentQueue<IDictionary<string, string>> ReceivedHeaders { get; } = new();
 
+    /// <summary>When set, the instance accepts requests and drops the connection without answering (a crashing process).</summary>
+    public bool ResetConnections { get; set; }
+
     /// <summary>An instance that also verifies the ALB identity header exactly as the Api does (AddAlbIdentity).</summary>
     public static Task<Backend> StartAsync(string name, IDictionary<string, string?>? albIdentity = null) =>
         StartOnAsync(new Backend(name, albIdentity), 0);
@@ -98,6 +101,12 @@ internal sealed class Backend : IAsyncDisposable
         app.Map("/{**path}", async (HttpContext context) =>
         {
             Interlocked.Increment(ref backend.requests);
+            if (backend.ResetConnections)
+            {
+                context.Abort();
+                return Results.Empty;
+            }
+
             var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
             backend.ReceivedHeaders.Enqueue(headers);
             if (context.Request.Query["redirect"] is { Count: 1 } location)

@@ -92,6 +92,41 @@ public sealed class TargetGroupTests
     }
 
     [Fact]
+    public async Task GET_whose_connection_is_dropped_without_a_response_is_retried_on_another_target()
+    {
+        await using var api1 = await Backend.StartAsync("api-1");
+        await using var api2 = await Backend.StartAsync("api-2");
+        await using var edge = await EdgeHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Edge:Targets:api-1"] = api1.Url,
+            ["Edge:Targets:api-2"] = api2.Url,
+        });
+        api2.ResetConnections = true; // healthy by its health endpoint, but drops every other request
+
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await edge.Client.GetAsync("/abc123");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("api-1", await InstanceOfAsync(response));
+        }
+
+        Assert.True(api2.Requests > 0, "the dropping instance was never tried");
+    }
+
+    [Fact]
+    public void Control_endpoints_refuse_clients_that_are_not_on_this_machine()
+    {
+        var remote = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        remote.Connection.RemoteIpAddress = IPAddress.Parse("10.0.0.7");
+        var local = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        local.Connection.RemoteIpAddress = IPAddress.IPv6Loopback;
+
+        Assert.False(LoopbackOnly.IsLoopback(remote));
+        Assert.True(LoopbackOnly.IsLoopback(local));
+        Assert.False(LoopbackOnly.IsLoopback(new Microsoft.AspNetCore.Http.DefaultHttpContext()));
+    }
+
+    [Fact]
     public async Task Deregistration_takes_the_target_out_at_once_and_returns_after_in_flight_requests_finish()
     {
         await using var api1 = await Backend.StartAsync("api-1");

@@ -34,10 +34,6 @@ internal sealed partial class AlbPublicKeyCache(IHttpClientFactory httpClients, 
         AutoReplenishment = true,
     });
 
-    /// <summary>How many HTTP fetches were made (observable by tests).</summary>
-    public int FetchCount => Volatile.Read(ref fetchCount);
-    private int fetchCount;
-
     [GeneratedRegex("^[A-Za-z0-9_-]{1,128}$")]
     private static partial Regex KidShape();
 
@@ -117,7 +113,6 @@ internal sealed partial class AlbPublicKeyCache(IHttpClientFactory httpClients, 
 
     private async Task<(ECParameters? Key, bool IsDefinitive)> FetchAsync(string keyEndpoint, string kid)
     {
-        Interlocked.Increment(ref fetchCount);
         var url = $"{keyEndpoint.TrimEnd('/')}/{Uri.EscapeDataString(kid)}";
         try
         {

@@ -199,6 +199,22 @@ public sealed class AlbIdentityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_first_requests_share_one_key_fetch()
+    {
+        await using var fresh = await AdminApp.StartAsync(Configuration());
+        var before = keyServer.Requests;
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => fresh.GetWithTokenAsync(Tokens.Create(albKey, Kid))));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(1, keyServer.Requests - before);
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task Non_P256_key_at_the_endpoint_is_not_trusted()
     {
         using var p384 = ECDsa.Create(ECCurve.NamedCurves.nistP384);
