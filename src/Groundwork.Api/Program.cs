@@ -31,6 +31,7 @@ app.UsePerClientRateLimits();
 app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapAdmin();
+app.MapAdminConsole();
 app.MapLinks();
 
 app.Run();

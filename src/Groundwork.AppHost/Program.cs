@@ -1,5 +1,7 @@
 using Groundwork.AppHost;
 using Groundwork.LocalServers;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 // The architecture on one machine. Same shape as AWS: data tier (primary + replica + Redis), migrations applied
 // once, N stateless app servers, and the edge in front of them standing in for CloudFront + ALB + Cognito.
@@ -15,6 +17,7 @@ var migrations = builder.AddProject<Projects.Groundwork_Api>("migrations", launc
     .WithoutOtlpRetry();
 
 var edgeUrl = $"http://127.0.0.1:{topology.EdgePort}";
+var adminEmails = Environment.GetEnvironmentVariable("GROUNDWORK_ADMIN_EMAILS") ?? "admin@example.com";
 var edge = builder.AddProject<Projects.Groundwork_Edge>("edge", launchProfileName: null)
     .WithEnvironment("GROUNDWORK_EDGE_PORT", topology.EdgePort.ToString(System.Globalization.CultureInfo.InvariantCulture))
     .WithEnvironment("Edge__AlbArn", Topology.LocalAlbArn)
@@ -36,7 +39,8 @@ for (var i = 1; i <= topology.ApiPorts.Length; i++)
         .WithEnvironment("GROUNDWORK_INSTANCE", name)
         .WithEnvironment("AlbIdentity__SignerArn", Topology.LocalAlbArn)
         .WithEnvironment("AlbIdentity__KeyEndpoint", $"{edgeUrl}/_edge/alb-keys")
-        .WithEnvironment("Admin__Emails", Environment.GetEnvironmentVariable("GROUNDWORK_ADMIN_EMAILS") ?? "admin@example.com")
+        .WithEnvironment("Admin__Emails", adminEmails)
+        .WithEnvironment("Admin__ConsoleRoot", Path.Combine(topology.RepoRoot, "web", "dist", "admin"))
         .WithEnvironment("Links__PublicBaseUrl", edgeUrl)
         .WithEnvironment("Links__CreatePerClientPerMinute", Environment.GetEnvironmentVariable("GROUNDWORK_CREATE_LIMIT") ?? "600")
         .WithHttpHealthCheck("/health/ready")
@@ -45,4 +49,11 @@ for (var i = 1; i <= topology.ApiPorts.Length; i++)
     edge.WithEnvironment($"Edge__Targets__{name}", target);
 }
 
-builder.Build().Run();
+var manifestPath = StackManifest.Write(topology.DataDirectory, new StackManifest(
+    Environment.ProcessId, edgeUrl, Topology.LocalAlbArn, $"{edgeUrl}/_edge/alb-keys", adminEmails,
+    data.Setup.PrimaryConnectionString, data.Setup.ReplicaConnectionString, $"127.0.0.1:{topology.RedisPort},abortConnect=false",
+    [.. topology.ApiPorts.Select((port, i) => new StackInstance($"api-{i + 1}", $"http://127.0.0.1:{port}"))]));
+
+var app = builder.Build();
+app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(() => File.Delete(manifestPath));
+app.Run();

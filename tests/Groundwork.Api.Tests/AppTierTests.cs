@@ -5,6 +5,7 @@ using System.Text.Json;
 using Groundwork.Api.Links;
 using Groundwork.ServiceDefaults.Data;
 using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
 using Xunit.Abstractions;
 
 namespace Groundwork.Api.Tests;
@@ -178,6 +179,11 @@ public sealed class AppTierTests(ApiTierFixture tier, ITestOutputHelper output)
         {
             await tier.Tier.StartRedisAsync();
         }
+        // Both instances reconnect by themselves (cache, backplane and rate limiter share one connection).
+        var reconnected = await Http.EventuallyAsync(() => Task.FromResult(
+                tier.A.Services.GetRequiredService<IConnectionMultiplexer>().IsConnected && tier.B.Services.GetRequiredService<IConnectionMultiplexer>().IsConnected),
+            connected => connected, TimeSpan.FromSeconds(15));
+        Assert.True(reconnected);
     }
 
     [Fact]
@@ -202,10 +208,14 @@ public sealed class AppTierTests(ApiTierFixture tier, ITestOutputHelper output)
     {
         await using var a = tier.StartInstance(createLimit: 3);
         await using var b = tier.StartInstance(createLimit: 3);
+        // One client address (as the load balancer forwards it) that no other test uses.
+        var address = $"198.51.100.{Random.Shared.Next(1, 255)}";
         var responses = new List<HttpResponseMessage>();
         foreach (var client in new[] { a.Client(), b.Client(), a.Client(), b.Client() })
         {
-            responses.Add(await client.PostAsJsonAsync("/api/links", new { url = "https://example.com/limited" }));
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/links") { Content = JsonContent.Create(new { url = "https://example.com/limited" }) };
+            request.Headers.Add("X-Forwarded-For", address);
+            responses.Add(await client.SendAsync(request));
         }
         Assert.Equal(3, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
         var limited = responses.Single(r => r.StatusCode == HttpStatusCode.TooManyRequests);

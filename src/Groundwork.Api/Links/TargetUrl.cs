@@ -33,7 +33,8 @@ public static class TargetUrl
         {
             return (null, "'url' must not carry credentials.");
         }
-        var result = IsPlainAscii(candidate) ? candidate : uri.AbsoluteUri;
+        // IdnHost is the punycode form; AbsoluteUri alone would keep a Unicode host.
+        var result = IsPlainAscii(candidate) ? candidate : new UriBuilder(uri) { Host = uri.IdnHost }.Uri.AbsoluteUri;
         return result.Length > MaxLength ? (null, $"'url' is longer than {MaxLength} characters once encoded.") : (result, null);
     }
 

@@ -1,0 +1,37 @@
+using System.Text.Json;
+using Groundwork.LocalServers;
+
+namespace Groundwork.AppHost;
+
+/// <summary>
+/// What a running local stack looks like, written to <c>{data dir}/stack.json</c> (mode 0600: it holds the local
+/// database passwords) so tools such as the deploy command can find the edge, the instances and the data tier
+/// without being told ports. Removed when the AppHost stops.
+/// </summary>
+public sealed record StackManifest(
+    int AppHostPid,
+    string EdgeUrl,
+    string AlbArn,
+    string KeyEndpoint,
+    string AdminEmails,
+    string PrimaryConnectionString,
+    string ReplicaConnectionString,
+    string RedisConnectionString,
+    IReadOnlyList<StackInstance> Instances)
+{
+    public const string FileName = "stack.json";
+
+    public static string Write(string dataDirectory, StackManifest manifest)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        var path = Path.Combine(dataDirectory, FileName);
+        File.WriteAllText(path, JsonSerializer.Serialize(manifest, JsonSerializerOptions.Web));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        return path;
+    }
+}
+
+public sealed record StackInstance(string Name, string Url);
