@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 
 namespace Groundwork.Infra.Tests;
@@ -10,21 +9,7 @@ namespace Groundwork.Infra.Tests;
 [Collection(SynthesizedCollection.Name)]
 public sealed class NagTests(SynthesizedApp app)
 {
-    private static JsonObject? _report;
-    private static readonly object Gate = new();
-
-    private JsonObject Report()
-    {
-        lock (Gate)
-        {
-            if (_report is not null) return _report;
-            var dir = Path.Combine(RepositoryPaths.Root, "tests", "Groundwork.Infra.Tests", "nag");
-            if (!Directory.Exists(Path.Combine(dir, "node_modules", "cdk-nag")))
-                Run(dir, "npm", ["ci", "--no-audit", "--no-fund"]);
-            _report = JsonNode.Parse(Run(dir, "node", ["nag.js", app.OutDir]))!.AsObject();
-            return _report;
-        }
-    }
+    private JsonObject Report() => app.NagReport;
 
     [Fact]
     public void AwsSolutions_rule_pack_reports_no_unsuppressed_error()
@@ -50,20 +35,5 @@ public sealed class NagTests(SynthesizedApp app)
         });
         // Wildcard IAM findings are only ever suppressed finding by finding (applies_to), never wholesale.
         Assert.All(suppressed.Where(f => (string)f!["rule"]! == "AwsSolutions-IAM5"), f => Assert.False(string.IsNullOrEmpty((string?)f!["finding"])));
-    }
-
-    private static string Run(string dir, string file, string[] args)
-    {
-        var start = new ProcessStartInfo(file, args)
-        {
-            WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {process.ExitCode}:\n{stderr.Result}");
-        return stdout.Result;
     }
 }

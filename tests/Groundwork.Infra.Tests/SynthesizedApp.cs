@@ -37,6 +37,7 @@ public sealed class SynthesizedApp : IDisposable
         Model = new GroundworkApp(app, Environments, Management, Routing);
         app.Synth();
         SynthTime = watch.Elapsed;
+        _nag = new Lazy<JsonObject>(RunNag);
     }
 
     public IEnumerable<string> StackNames =>
@@ -56,6 +57,30 @@ public sealed class SynthesizedApp : IDisposable
     }
 
     public JsonObject Template(string environment, string concern) => Template($"Groundwork-{environment}-{concern}");
+
+    /// <summary>The cdk-nag AwsSolutions findings over the synthesized templates (run once, on first use).</summary>
+    public JsonObject NagReport => _nag.Value;
+    private readonly Lazy<JsonObject> _nag;
+
+    private JsonObject RunNag()
+    {
+        var dir = Path.Combine(RepositoryPaths.Root, "tests", "Groundwork.Infra.Tests", "nag");
+        if (!Directory.Exists(Path.Combine(dir, "node_modules", "cdk-nag")))
+            Run(dir, "npm", ["ci", "--no-audit", "--no-fund"]);
+        return JsonNode.Parse(Run(dir, "node", ["nag.js", OutDir]))!.AsObject();
+    }
+
+    private static string Run(string dir, string file, string[] args)
+    {
+        var start = new ProcessStartInfo(file, args) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {process.ExitCode}:\n{stderr.Result}");
+        return stdout.Result;
+    }
 
     public void Dispose()
     {
