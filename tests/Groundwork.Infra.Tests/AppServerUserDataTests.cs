@@ -75,7 +75,7 @@ public sealed class AppServerUserDataTests
         Assert.Contains("ExecStart=/usr/bin/dotnet /opt/groundwork/releases/2.4.1/app/Groundwork.Api.dll", unit);
         Assert.Contains("systemctl enable --now groundwork-api.service", sandbox.Calls("systemctl"));
         var env = File.ReadAllText(Path.Combine(sandbox.Root, "etc/groundwork/app.env"));
-        Assert.Contains("ConnectionStrings__primary=Server=primary.db.internal;Port=3306;Database=groundwork;User ID=groundwork;Password=s3cret;SslMode=VerifyFull", env);
+        Assert.Contains("ConnectionStrings__primary=Server=primary.db.internal;Port=3306;Database=groundwork;User ID=groundwork;Password=s3cret;SslMode=VerifyFull;SslCa=/etc/groundwork/rds-ca-bundle.pem", env);
         Assert.Contains("ConnectionStrings__redis=redis.internal:6379,ssl=true,password=t0ken,abortConnect=false", env);
         Assert.Contains("Admin__Emails=\n", env); // "none" stands for an empty allowlist
         Assert.Contains("AlbIdentity__SignerArn=arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/groundwork-staging/abc", env);
@@ -123,6 +123,9 @@ public sealed class AppServerUserDataTests
 
         public Sandbox(string version, bool healthy, bool corruptChecksum = false, string? manifestVersion = null)
         {
+            // The script runs with the real jq, sha256sum and tar; only AWS and OS service commands are faked.
+            if (!File.Exists("/usr/bin/jq"))
+                throw new InvalidOperationException("The user-data tests need jq (apt-get install -y jq).");
             Directory.CreateDirectory(Root);
             Directory.CreateDirectory(Bin);
             var bucket = Directory.CreateDirectory(Path.Combine(Dir, "s3")).FullName;
@@ -142,7 +145,8 @@ public sealed class AppServerUserDataTests
             Fake("id", "exit 1");
             Fake("cfn-signal", "");
             Fake("sleep", "");
-            Fake("curl", healthy ? "exit 0" : "exit 7");
+            // Downloads succeed; the readiness probe answers as the test wants.
+            Fake("curl", $"case \"$*\" in *health/ready*) exit {(healthy ? 0 : 7)} ;; esac");
             Fake("aws", $$"""
                 case "$1 $2" in
                   "s3 cp") src="${@: -2:1}"; dest="${@: -1}"; cp "{{bucket}}/${src#s3://*/}" "$dest" ;;

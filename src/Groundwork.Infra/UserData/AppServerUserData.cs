@@ -38,6 +38,7 @@ public static partial class AppServerUserData
     public const string InstallRoot = "/opt/groundwork";
     public const string EnvironmentFile = "/etc/groundwork/app.env";
     public const string UnitName = "groundwork-api.service";
+    public const string RdsCaBundle = "/etc/groundwork/rds-ca-bundle.pem";
 
     /// <summary>The artifact file name of a version, as the build job uploads it.</summary>
     public static string ArtifactName(string version) => $"groundwork-{version}.tar.gz";
@@ -129,13 +130,15 @@ public static partial class AppServerUserData
             # SSM parameters cannot be empty: "none" stands for an empty admin allowlist.
             if [ "${ADMIN_EMAILS}" = "none" ]; then ADMIN_EMAILS=""; fi
             mkdir -p "${ROOT}/etc/groundwork" "${ROOT}/etc/systemd/system" "${ROOT}/etc/yum.repos.d"
+            # RDS certificates chain to Amazon's RDS CAs, which are not in the OS trust store: VerifyFull needs the bundle.
+            curl -fsSL -o "${ROOT}{{RdsCaBundle}}" https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
             (
               umask 077
               cat > "${ROOT}{{EnvironmentFile}}" <<ENV
             ASPNETCORE_URLS=http://0.0.0.0:{{s.Port}}
             ASPNETCORE_ENVIRONMENT=Production
-            ConnectionStrings__primary=Server=${PRIMARY_HOST};Port=${DB_PORT};Database=${DB_NAME};User ID=${DB_USER};Password=${DB_PASSWORD};SslMode=VerifyFull
-            ConnectionStrings__replica=Server=${REPLICA_HOST};Port=${DB_PORT};Database=${DB_NAME};User ID=${DB_USER};Password=${DB_PASSWORD};SslMode=VerifyFull
+            ConnectionStrings__primary=Server=${PRIMARY_HOST};Port=${DB_PORT};Database=${DB_NAME};User ID=${DB_USER};Password=${DB_PASSWORD};SslMode=VerifyFull;SslCa={{RdsCaBundle}}
+            ConnectionStrings__replica=Server=${REPLICA_HOST};Port=${DB_PORT};Database=${DB_NAME};User ID=${DB_USER};Password=${DB_PASSWORD};SslMode=VerifyFull;SslCa={{RdsCaBundle}}
             ConnectionStrings__redis=${REDIS_HOST}:${REDIS_PORT},ssl=true,password=${REDIS_TOKEN},abortConnect=false
             AlbIdentity__SignerArn=${ALB_ARN}
             AlbIdentity__KeyEndpoint=${ALB_KEY_ENDPOINT}
