@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Builds everything once, runs the web unit tests and every .NET test project one after another (the end-to-end
+# suites each start servers of their own; running them side by side on 2 cores only makes them flaky), then prints
+# one summary line from the TRX results: "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+results="$PWD/TestResults"
+rm -rf "$results"; mkdir -p "$results"
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+
+status=0
+web_passed=0; web_failed=0; web_skipped=0
+if [ -f web/package.json ]; then
+  echo "==> web: npm ci, build, unit tests"
+  if (cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent); then
+    if (cd web && npx vitest run --reporter=default --reporter=json --outputFile="$results/vitest.json"); then :; else status=1; fi
+    if [ -f "$results/vitest.json" ]; then
+      read -r web_passed web_failed web_skipped < <(node -e '
+        const r = require(process.argv[1]);
+        console.log(r.numPassedTests, r.numFailedTests, (r.numPendingTests||0) + (r.numTodoTests||0));' "$results/vitest.json")
+    fi
+  else
+    echo "web build failed"; status=1; web_failed=1
+  fi
+fi
+
+echo "==> dotnet build"
+if ! dotnet build Groundwork.slnx -c Debug -nologo -clp:ErrorsOnly; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+for project in $(grep -o 'tests/[^"]*Tests\.csproj' Groundwork.slnx); do
+  name=$(basename "$project" .csproj)
+  echo "==> $name"
+  timeout 1500 dotnet test "$project" --no-build -c Debug --nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" --results-directory "$results" \
+    -- RunConfiguration.TestSessionTimeout=1500000 || status=1
+done
+
+# Sum the counters of every TRX file (dotnet test's own summaries are per project).
+read -r passed failed skipped < <(python3 - "$results" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+p = f = s = 0
+for path in glob.glob(sys.argv[1] + "/*.trx"):
+    c = ET.parse(path).getroot().find(".//{*}Counters")
+    if c is None: continue
+    p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0))
+    s += int(c.get("notExecuted", 0))
+print(p, f, s)
+PY
+)
+passed=$((passed + web_passed)); failed=$((failed + web_failed)); skipped=$((skipped + web_skipped))
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # a crashed run still counts as a failure
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
