@@ -44,7 +44,8 @@ for (var i = 1; i <= topology.ApiPorts.Length; i++)
         .WithEnvironment("Links__PublicBaseUrl", edgeUrl)
         .WithEnvironment("Links__CreatePerClientPerMinute", Environment.GetEnvironmentVariable("GROUNDWORK_CREATE_LIMIT") ?? "600")
         .WithHttpHealthCheck("/health/ready")
-        .WithoutOtlpRetry();
+        .WithoutOtlpRetry()
+        .WithPassThroughSettings();
     var target = "http://127.0.0.1:" + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
     edge.WithEnvironment($"Edge__Targets__{name}", target);
 }

@@ -28,7 +28,7 @@ public sealed class GroundworkApp
             app.Node.SetContext($"availability-zones:account={account}:region={region}", zones.ToArray());
 
         Management = new ManagementStack(app, "Groundwork-management", management, environments, Props(management.Account, management.Region,
-            "Groundwork shared management: VPC, Jenkins, Sentry, artifacts, deploy roles"));
+            "Groundwork shared management: VPC, Jenkins, Sentry, artifacts, deploy roles", protect: true));
         Tags.Of(Management).Add("project", Project);
         Tags.Of(Management).Add("environment", "management");
 
@@ -38,7 +38,7 @@ public sealed class GroundworkApp
     private EnvironmentStacks Build(App app, EnvironmentSettings env, ManagementSettings management, RoutingRules routing)
     {
         string Name(string concern) => $"Groundwork-{env.Name}-{concern}";
-        IStackProps Here(string concern) => Props(env.Account, env.Region, $"Groundwork {env.Name}: {concern}");
+        IStackProps Here(string concern) => Props(env.Account, env.Region, $"Groundwork {env.Name}: {concern}", env.RetainData);
 
         var network = new NetworkStack(app, Name("Network"), env, Management, Here("network"));
         var monitoring = new MonitoringStack(app, Name("Monitoring"), env, Here("monitoring"));
@@ -46,7 +46,7 @@ public sealed class GroundworkApp
         var appStack = new AppStack(app, Name("App"), env, management, routing, Version, network, data, monitoring, Here("app tier"));
         var analytics = new AnalyticsStack(app, Name("Analytics"), env, network, data, appStack, monitoring, Here("analytics (Metabase)"));
         var site = new StaticSiteStack(app, Name("StaticSite"), env, management, routing, Version,
-            Props(env.Account, StaticSiteStack.CloudFrontRegion, $"Groundwork {env.Name}: static web app and CloudFront"));
+            Props(env.Account, StaticSiteStack.CloudFrontRegion, $"Groundwork {env.Name}: static web app and CloudFront", env.RetainData));
         var alarms = new AlarmsStack(app, Name("Alarms"), env, appStack, data, monitoring, Here("alarms"));
         // CloudFront's ALB origin is a DNS name the app stack creates.
         site.AddDependency(appStack);
@@ -60,11 +60,12 @@ public sealed class GroundworkApp
         return stacks;
     }
 
-    private static StackProps Props(string account, string region, string description) => new()
+    /// <summary>Stacks holding data that must survive (production, management) cannot be deleted by accident.</summary>
+    private static StackProps Props(string account, string region, string description, bool protect) => new()
     {
         Env = new Amazon.CDK.Environment { Account = account, Region = region },
         Description = description,
-        TerminationProtection = false,
+        TerminationProtection = protect,
     };
 }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using ZiggyCreatures.Caching.Fusion;
 
 namespace Groundwork.Api.Links;
@@ -8,14 +9,24 @@ namespace Groundwork.Api.Links;
 /// every other instance's memory copy). Unknown slugs are cached briefly too, so scanning random slugs cannot
 /// reach the database at request rate.
 /// </summary>
-public sealed class LinkCache(IFusionCache cache, LinkStore store)
+public sealed class LinkCache(IFusionCache cache, LinkStore store, IOptions<ShortLinkOptions> options)
 {
+    private readonly bool _enabled = options.Value.CacheRedirects;
+
     private static readonly TimeSpan FoundDuration = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan MissingDuration = TimeSpan.FromSeconds(5);
 
     private static string Key(string slug) => "link:" + slug;
 
-    public ValueTask<CachedLink?> GetAsync(string slug, CancellationToken ct) =>
+    public ValueTask<CachedLink?> GetAsync(string slug, CancellationToken ct) => _enabled
+        ? GetCachedAsync(slug, ct)
+        : new ValueTask<CachedLink?>(ReadAsync(slug, ct));
+
+    /// <summary>Cache switched off (benchmark baseline): every lookup reads the database.</summary>
+    private async Task<CachedLink?> ReadAsync(string slug, CancellationToken ct) =>
+        await store.FindAsync(slug, ct) is { } link ? new CachedLink(link.Id, link.Url, link.Disabled) : null;
+
+    private ValueTask<CachedLink?> GetCachedAsync(string slug, CancellationToken ct) =>
         cache.GetOrSetAsync<CachedLink?>(Key(slug), async (context, token) =>
         {
             var link = await store.FindAsync(slug, token);

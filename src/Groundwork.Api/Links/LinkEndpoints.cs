@@ -14,6 +14,8 @@ public sealed class ShortLinkOptions
     /// <summary>Link creations per client address per minute, across all instances.</summary>
     public int CreatePerClientPerMinute { get; set; } = 60;
     public int MaxBodyBytes { get; set; } = 16 * 1024;
+    /// <summary>Serve redirects from the shared cache (default). Off only to measure what the cache buys.</summary>
+    public bool CacheRedirects { get; set; } = true;
 }
 
 public static class LinkEndpoints

@@ -94,7 +94,6 @@ public sealed class AnalyticsStack : Stack
             MinCapacity = 1,
             MaxCapacity = 1,
             HealthCheck = HealthCheck.Elb(new ElbHealthCheckOptions { Grace = Duration.Minutes(10) }),
-            Notifications = [new NotificationConfiguration { Topic = monitoring.AlarmTopic }],
         });
         Metabase.AttachToApplicationTargetGroup(app.AnalyticsTargets);
     }

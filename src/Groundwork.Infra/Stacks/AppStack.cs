@@ -211,7 +211,6 @@ public sealed class AppStack : Stack
                 WaitOnResourceSignals = true,
                 PauseTime = Duration.Minutes(15),
             }),
-            Notifications = [new NotificationConfiguration { Topic = monitoring.AlarmTopic }],
         });
         AppServers.AttachToApplicationTargetGroup(AppTargets);
         AppServers.ScaleOnCpuUtilization("CpuTarget", new CpuUtilizationScalingProps { TargetUtilizationPercent = env.AppServers.TargetCpuPercent });
@@ -249,7 +248,6 @@ public sealed class AppStack : Stack
             LaunchTemplate = bastionTemplate,
             MinCapacity = 1,
             MaxCapacity = 1,
-            Notifications = [new NotificationConfiguration { Topic = monitoring.AlarmTopic }],
         });
         Nag.Suppress(Bastion, new NagSuppression("AwsSolutions-AS1",
             "The bastion serves no load balancer; EC2 status checks are the right health signal for it."));

@@ -76,10 +76,10 @@ public sealed class ManagementStack : Stack
 
         JenkinsRole = Hosts.InstanceRole(this, "JenkinsRole", "Jenkins controller: writes artifacts, assumes the environment deploy roles");
         ArtifactsBucket.GrantReadWrite(JenkinsRole, "groundwork-*");
-        var jenkins = ToolHost("Jenkins", settings.Jenkins, JenkinsSecurityGroup, JenkinsRole, JenkinsUserData());
+        ToolHost("Jenkins", settings.Jenkins, JenkinsSecurityGroup, JenkinsRole, JenkinsUserData());
 
         var sentryRole = Hosts.InstanceRole(this, "SentryRole", "Sentry host: SSM and CloudWatch only");
-        var sentry = ToolHost("Sentry", settings.Sentry, SentrySecurityGroup, sentryRole, SentryUserData());
+        ToolHost("Sentry", settings.Sentry, SentrySecurityGroup, sentryRole, SentryUserData());
 
         foreach (var environment in environments)
             DeployRole(environment);
@@ -88,10 +88,9 @@ public sealed class ManagementStack : Stack
             "Jenkins uploads artifacts of any version: object keys are versioned names under groundwork-*; the S3 actions are the CDK grant's minimal read/write set.",
             "Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*", "Action::s3:DeleteObject*", "Action::s3:Abort*",
             $"Resource::<{Nag.LogicalId(ArtifactsBucket)}.Arn>/groundwork-*"));
-        _ = jenkins; _ = sentry;
     }
 
-    private Instance_ ToolHost(string name, ToolHostSettings host, ISecurityGroup securityGroup, IRole role, Amazon.CDK.AWS.EC2.UserData userData)
+    private void ToolHost(string name, ToolHostSettings host, ISecurityGroup securityGroup, IRole role, Amazon.CDK.AWS.EC2.UserData userData)
     {
         var az = Vpc.AvailabilityZones[0];
         var instance = new Instance_(this, name, new InstanceProps
@@ -123,7 +122,6 @@ public sealed class ManagementStack : Stack
         {
             InstanceId = instance.InstanceId, VolumeId = data.VolumeId, Device = "/dev/xvdf",
         });
-        return instance;
     }
 
     private static Amazon.CDK.AWS.EC2.UserData MountData(string mountPoint)

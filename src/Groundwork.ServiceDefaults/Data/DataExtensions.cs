@@ -42,6 +42,8 @@ public static class DataExtensions
             DefaultCommandTimeout = (uint)options.CommandTimeoutSeconds,
             // Clicks are flushed in batches with multi-row statements; user variables are never used.
             AllowUserVariables = false,
+            // All timestamps are computed in UTC by the app; read them back as UTC.
+            DateTimeKind = MySqlDateTimeKind.Utc,
         };
         return new MySqlDataSourceBuilder(csb.ConnectionString).Build();
     }
