@@ -93,6 +93,7 @@ public sealed class AnalyticsStack : Stack
             LaunchTemplate = template,
             MinCapacity = 1,
             MaxCapacity = 1,
+            Notifications = [new NotificationConfiguration { Topic = monitoring.AlarmTopic }],
             HealthCheck = HealthCheck.Elb(new ElbHealthCheckOptions { Grace = Duration.Minutes(10) }),
         });
         Metabase.AttachToApplicationTargetGroup(app.AnalyticsTargets);

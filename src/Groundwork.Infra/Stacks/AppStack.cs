@@ -200,6 +200,7 @@ public sealed class AppStack : Stack
             LaunchTemplate = template,
             MinCapacity = env.AppServers.MinCapacity,
             MaxCapacity = env.AppServers.MaxCapacity,
+            Notifications = [new NotificationConfiguration { Topic = monitoring.AlarmTopic }],
             HealthCheck = HealthCheck.Elb(new ElbHealthCheckOptions { Grace = Duration.Minutes(5) }),
             // Creation and every update wait for each new instance's cfn-signal (sent after /health/ready).
             Signals = Signals.WaitForMinCapacity(new SignalsOptions { Timeout = Duration.Minutes(15) }),
@@ -248,6 +249,7 @@ public sealed class AppStack : Stack
             LaunchTemplate = bastionTemplate,
             MinCapacity = 1,
             MaxCapacity = 1,
+            Notifications = [new NotificationConfiguration { Topic = monitoring.AlarmTopic }],
         });
         Nag.Suppress(Bastion, new NagSuppression("AwsSolutions-AS1",
             "The bastion serves no load balancer; EC2 status checks are the right health signal for it."));

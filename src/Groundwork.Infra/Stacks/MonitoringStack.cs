@@ -31,6 +31,23 @@ public sealed class MonitoringStack : Stack
         });
         // CloudWatch alarms publish to an encrypted topic only if CloudWatch may use the key.
         key.GrantEncryptDecrypt(new ServicePrincipal("cloudwatch.amazonaws.com"));
+        // Auto Scaling publishes launch/terminate notifications as its service-linked role. Named by condition, not as
+        // principal: KMS rejects a principal that does not exist yet (the role appears with the account's first ASG).
+        key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "AutoScalingNotifications",
+            Principals = [new AnyPrincipal()],
+            Actions = ["kms:GenerateDataKey*", "kms:Decrypt"],
+            Resources = ["*"],
+            Conditions = new Dictionary<string, object>
+            {
+                ["StringEquals"] = new Dictionary<string, object>
+                {
+                    ["aws:PrincipalArn"] = $"arn:aws:iam::{env.Account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+                    ["kms:CallerAccount"] = env.Account,
+                },
+            },
+        }));
         AlarmTopic = new Topic(this, "AlarmTopic", new TopicProps
         {
             TopicName = $"groundwork-{env.Name}-alarms",
