@@ -15,7 +15,14 @@ public sealed class BastionAllowlistTests(SynthesizedApp shared)
         _ = shared;
         var baseline = EnvironmentFiles.LoadEnvironment("staging");
         var env = baseline with { Bastion = baseline.Bastion with { SshAllowlist = ["203.0.113.0/24", "198.51.100.7/32"] } };
-        var app = new App(new AppProps { Outdir = Path.Combine(Path.GetTempPath(), $"groundwork-allowlist-{Guid.NewGuid():N}") });
+        var outDir = Path.Combine(Path.GetTempPath(), $"groundwork-allowlist-{Guid.NewGuid():N}");
+        try { Check(env, outDir); }
+        finally { if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true); }
+    }
+
+    private static void Check(EnvironmentSettings env, string outDir)
+    {
+        var app = new App(new AppProps { Outdir = outDir });
         var props = new StackProps { Env = new Amazon.CDK.Environment { Account = env.Account, Region = env.Region } };
         var management = new ManagementStack(app, "Management", EnvironmentFiles.LoadManagement(), [env], props);
         var network = new NetworkStack(app, "Network", env, management, props);

@@ -40,6 +40,17 @@ public sealed class EnvironmentInvariantsTests(SynthesizedApp app)
     }
 
     [Fact]
+    public void Production_and_management_stacks_are_termination_protected_staging_is_not()
+    {
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(app.OutDir, "manifest.json")))!;
+        foreach (var stack in app.StackNames)
+        {
+            var isProtected = (bool?)manifest["artifacts"]![stack]!["properties"]!["terminationProtection"] ?? false;
+            Assert.Equal(!stack.StartsWith("Groundwork-staging-", StringComparison.Ordinal), isProtected);
+        }
+    }
+
+    [Fact]
     public void Names_follow_the_environment()
     {
         foreach (var env in app.Environments)
