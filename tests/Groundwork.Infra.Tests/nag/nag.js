@@ -36,7 +36,8 @@ const collector = {
   onSuppressedError: record('suppressed-rule-error'),
 };
 
-const app = new App({ outdir: fs.mkdtempSync(path.join(require('os').tmpdir(), 'nag-')) });
+const scratch = fs.mkdtempSync(path.join(require('os').tmpdir(), 'groundwork-nag-'));
+const app = new App({ outdir: scratch });
 const templates = fs.readdirSync(outDir).filter((f) => f.endsWith('.template.json')).sort();
 for (const file of templates) {
   // The legacy synthesizer adds no BootstrapVersion parameter (the included template already has one).
@@ -44,7 +45,11 @@ for (const file of templates) {
   new CfnInclude(stack, 'Template', { templateFile: path.join(outDir, file) });
 }
 Aspects.of(app).add(new AwsSolutionsChecks({ reports: false, additionalLoggers: [collector] }));
-app.synth();
+try {
+  app.synth();
+} finally {
+  fs.rmSync(scratch, { recursive: true, force: true });
+}
 
 const count = (pred) => findings.filter(pred).length;
 const result = {
