@@ -23,6 +23,25 @@ public sealed class ManagementAndMonitoringTests(SynthesizedApp app)
     }
 
     [Fact]
+    public void Management_hosts_admit_only_ssh_from_bastion_tiers_and_sentry_ingest_from_app_tiers()
+    {
+        string[] Cidrs(string tier) => app.Environments.SelectMany(e => app.Resources($"Groundwork-{e.Name}-Network", "AWS::EC2::Subnet"))
+            .Where(s => s.Tag("aws-cdk:subnet-name") == tier).Select(s => (string)s.Properties["CidrBlock"]!).Order().ToArray();
+        var groups = app.Resources(Management, "AWS::EC2::SecurityGroup").ToList();
+        Assert.Equal(2, groups.Count);
+        foreach (var group in groups)
+        {
+            var rules = TemplateQueries.Array(group.Properties["SecurityGroupIngress"]).ToList();
+            Assert.All(rules, r => Assert.Null(r["SourceSecurityGroupId"]));
+            var byPort = rules.GroupBy(r => (int)r["FromPort"]!).ToDictionary(g => g.Key, g => g.Select(r => (string)r["CidrIp"]!).Order().ToArray());
+            Assert.Equal(Cidrs("public"), byPort[22]);
+            var isSentry = TemplateQueries.Text(group.Properties["GroupDescription"]).StartsWith("Sentry", StringComparison.Ordinal);
+            if (isSentry) Assert.Equal(Cidrs("app"), byPort[9000]);
+            Assert.Equal(isSentry ? 2 : 1, byPort.Count);
+        }
+    }
+
+    [Fact]
     public void Artifacts_bucket_is_shared_and_each_environment_has_a_deploy_role_jenkins_assumes()
     {
         var bucket = Assert.Single(app.Resources(Management, "AWS::S3::Bucket"), b => (string?)b.Properties["BucketName"] == app.Management.ArtifactsBucketName);
