@@ -6,6 +6,7 @@ using Groundwork.Api.Links;
 using Groundwork.ServiceDefaults.Data;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
+using ZiggyCreatures.Caching.Fusion;
 using Xunit.Abstractions;
 
 namespace Groundwork.Api.Tests;
@@ -184,6 +185,20 @@ public sealed class AppTierTests(ApiTierFixture tier, ITestOutputHelper output)
                 tier.A.Services.GetRequiredService<IConnectionMultiplexer>().IsConnected && tier.B.Services.GetRequiredService<IConnectionMultiplexer>().IsConnected),
             connected => connected, TimeSpan.FromSeconds(15));
         Assert.True(reconnected);
+
+        // ...and the backplane works again: a value set on A replaces what B holds in memory.
+        var cacheA = tier.A.Services.GetRequiredService<IFusionCache>();
+        var cacheB = tier.B.Services.GetRequiredService<IFusionCache>();
+        var round = 0;
+        var recovered = await Http.EventuallyAsync(async () =>
+        {
+            round++;
+            await cacheB.SetAsync("backplane-probe", -round);
+            await cacheA.SetAsync("backplane-probe", round);
+            await Task.Delay(200);
+            return await cacheB.GetOrDefaultAsync<int>("backplane-probe") == round;
+        }, ok => ok, TimeSpan.FromSeconds(30));
+        Assert.True(recovered, "the backplane did not recover after Redis came back");
     }
 
     [Fact]
