@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Groundwork.Deploy.Artifacts;
+using Groundwork.Deploy.Cli;
+using Groundwork.Deploy.Processes;
+
+namespace Groundwork.Deploy.Local;
+
+/// <summary>Timeouts of a local rolling deploy (configuration as data; the CLI exposes them).</summary>
+internal sealed record RollingDeployOptions
+{
+    /// <summary>How long a new instance has to answer /health/ready with the new version.</summary>
+    public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>The edge's deregistration delay: in-flight requests of an old target get this long to finish.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long an old instance gets after SIGTERM to flush its clicks and exit.</summary>
+    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>What a local deploy did.</summary>
+internal sealed record LocalDeployResult(string Version, IReadOnlyList<DeployedInstance> Instances, IReadOnlyList<string> Replaced, TimeSpan Elapsed);
+
+/// <summary>
+/// <c>deploy --env local</c>: replaces the running Api instances of the local stack one at a time with instances
+/// started from the artifact, the way the ASG's rolling update does in AWS: migrations once, then for each old
+/// target: start new → /health/ready (reporting the new version) → register at the edge → edge sees it healthy →
+/// deregister the old one (drain) → SIGTERM it and wait for its exit (it flushes its clicks). A new instance that
+/// never becomes healthy is stopped and the deploy fails with the old instances still serving.
+/// </summary>
+internal sealed class LocalRollingDeploy(string dataDirectory, RollingDeployOptions options, Action<string> step)
+{
+    public async Task<LocalDeployResult> DeployAsync(string artifactDirectory, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var manifest = ArtifactManifest.Read(artifactDirectory);
+        var version = manifest.Version;
+        var appDll = Path.Combine(artifactDirectory, "app", "Groundwork.Api.dll");
+        var stack = LocalStackManifest.Read(dataDirectory);
+        using var edge = EdgeTargets.For(stack.EdgeUrl);
+        var old = await edge.ListAsync(cancellationToken);
+        if (old.Count == 0)
+        {
+            throw new DeployException($"The edge at {stack.EdgeUrl} has no targets: nothing to replace.");
+        }
+        var environment = InstanceEnvironment(stack, artifactDirectory, version);
+
+        step($"Running the migrations of {version} (once, before any new instance serves)");
+        var migrate = await ProcessRunner.RunAsync("dotnet", [appDll, "migrate"], Path.GetDirectoryName(appDll), environment, cancellationToken);
+        if (!migrate.Succeeded)
+        {
+            throw new DeployException($"migrations of {version} failed, nothing was replaced: {migrate.LastLine}");
+        }
+
+        var previous = LocalDeployment.Read(dataDirectory);
+        var started = new List<DeployedInstance>();
+        var replaced = new List<string>();
+        var batch = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString("x", CultureInfo.InvariantCulture);
+        for (var i = 0; i < old.Count; i++)
+        {
+            var target = old[i];
+            var name = TargetName(version, batch, i + 1);
+            var port = InstanceProcesses.FreePort();
+            var url = $"http://127.0.0.1:{port}";
+            var log = Path.Combine(LocalDeployment.StateDirectory(dataDirectory), "logs", name + ".log");
+
+            step($"[{i + 1}/{old.Count}] Starting {name} from the artifact on {url}");
+            var pid = InstanceProcesses.StartDetached(appDll, url, new Dictionary<string, string?>(environment) { ["GROUNDWORK_INSTANCE"] = name }, log);
+            var instance = new DeployedInstance(name, url, port, pid, log, DateTimeOffset.UtcNow);
+            try
+            {
+                await WaitReadyAsync(instance, version, cancellationToken);
+                step($"[{i + 1}/{old.Count}] {name} is ready; registering it at the edge");
+                await edge.RegisterAsync(name, url, cancellationToken);
+                await WaitEdgeHealthyAsync(edge, name, cancellationToken);
+            }
+            catch (Exception e) when (e is DeployException or HttpRequestException or TimeoutException)
+            {
+                step($"{name} failed ({e.Message}); stopping it, the old instances keep serving");
+                await edge.DeregisterAsync(name, TimeSpan.FromSeconds(5), CancellationToken.None);
+                await InstanceProcesses.StopGracefullyAsync(pid, options.StopTimeout, CancellationToken.None);
+                Record(stack, version, previous, started, old.Skip(i).ToList());
+                throw new DeployException($"deploy of {version} stopped: {e.Message} (log: {log}); {old.Count - i} old instance(s) still serving");
+            }
+            started.Add(instance);
+
+            step($"[{i + 1}/{old.Count}] Draining {target.Name} at the edge");
+            var drain = await edge.DeregisterAsync(target.Name, options.DrainTimeout, cancellationToken);
+            if (drain is { Drained: false })
+            {
+                step($"{target.Name}: {drain.InFlight} request(s) still in flight after {options.DrainTimeout.TotalSeconds:0} s");
+            }
+            var oldPort = new Uri(target.Url).Port;
+            var oldPid = InstanceProcesses.FindListener(oldPort);
+            if (oldPid is null)
+            {
+                step($"{target.Name}: nothing listens on port {oldPort} any more");
+            }
+            else
+            {
+                step($"[{i + 1}/{old.Count}] Stopping {target.Name} (pid {oldPid}) with SIGTERM; it flushes its clicks");
+                if (!await InstanceProcesses.StopGracefullyAsync(oldPid.Value, options.StopTimeout, cancellationToken))
+                {
+                    step($"{target.Name} (pid {oldPid}) did not exit within {options.StopTimeout.TotalSeconds:0} s; it is out of rotation, left running");
+                }
+            }
+            replaced.Add(target.Name);
+            Record(stack, version, previous, started, old.Skip(i + 1).ToList());
+        }
+        return new LocalDeployResult(version, started, replaced, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// The same configuration the AppHost gives its api-N instances (data tier, ALB identity, admin allowlist,
+    /// public base URL), plus the version; the admin console comes from the artifact's web build, not the work tree.
+    /// </summary>
+    internal static Dictionary<string, string?> InstanceEnvironment(LocalStackManifest stack, string artifactDirectory, string version) => new()
+    {
+        ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        ["ASPNETCORE_URLS"] = null,
+        ["ASPNETCORE_HTTP_PORTS"] = null,
+        ["ConnectionStrings__primary"] = stack.PrimaryConnectionString,
+        ["ConnectionStrings__replica"] = stack.ReplicaConnectionString,
+        ["ConnectionStrings__redis"] = stack.RedisConnectionString,
+        ["AlbIdentity__SignerArn"] = stack.AlbArn,
+        ["AlbIdentity__KeyEndpoint"] = stack.KeyEndpoint,
+        ["Admin__Emails"] = stack.AdminEmails,
+        ["Admin__ConsoleRoot"] = Path.Combine(artifactDirectory, "web", "admin"),
+        ["Links__PublicBaseUrl"] = stack.EdgeUrl,
+        ["GROUNDWORK_VERSION"] = version,
+        // No dashboard to export to locally; without an endpoint the exporters stay off.
+        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null,
+        ["OTEL_DOTNET_EXPERIMENTAL_OTLP_RETRY"] = null,
+    };
+
+    /// <summary>Edge target names allow [A-Za-z0-9._-]{1,64}: the version (+ → -), the deploy batch and the slot.</summary>
+    internal static string TargetName(string version, string batch, int slot)
+    {
+        var safe = new string(version.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '-').ToArray());
+        var suffix = $"-{batch}-{slot}";
+        return "v" + safe[..Math.Min(safe.Length, 63 - suffix.Length)] + suffix;
+    }
+
+    private async Task WaitReadyAsync(DeployedInstance instance, string version, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = Stopwatch.StartNew();
+        string last = "no answer yet";
+        while (deadline.Elapsed < options.HealthTimeout)
+        {
+            if (!InstanceProcesses.IsRunning(instance.Pid))
+            {
+                throw new DeployException($"{instance.Name} exited before it became ready");
+            }
+            try
+            {
+                using var response = await http.GetAsync($"{instance.Url}/health/ready", cancellationToken);
+                var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+                var reported = body.TryGetProperty("version", out var v) ? v.GetString() : null;
+                if (response.IsSuccessStatusCode && reported == version)
+                {
+                    return;
+                }
+                last = $"{(int)response.StatusCode}, version {reported}";
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+            {
+                last = e.GetType().Name;
+            }
+            await Task.Delay(250, cancellationToken);
+        }
+        throw new DeployException($"{instance.Name} was not ready within {options.HealthTimeout.TotalSeconds:0} s (last: {last})");
+    }
+
+    /// <summary>The edge probes targets itself; rotation is only safe once it has seen the new one healthy.</summary>
+    private async Task WaitEdgeHealthyAsync(EdgeTargets edge, string name, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < options.HealthTimeout)
+        {
+            var target = (await edge.ListAsync(cancellationToken)).FirstOrDefault(t => t.Name == name);
+            if (target?.ActiveHealth == "Healthy")
+            {
+                return;
+            }
+            await Task.Delay(200, cancellationToken);
+        }
+        throw new DeployException($"the edge never saw {name} healthy within {options.HealthTimeout.TotalSeconds:0} s");
+    }
+
+    /// <summary>local.json after every step: the instances we started and still run, so a later deploy or stop finds them.</summary>
+    private void Record(LocalStackManifest stack, string version, LocalDeployment? previous, List<DeployedInstance> started, IReadOnlyList<EdgeTarget> remaining)
+    {
+        var stillRunning = (previous?.Instances ?? []).Where(p => remaining.Any(r => r.Name == p.Name) && InstanceProcesses.IsRunning(p.Pid));
+        new LocalDeployment(stack.AppHostPid, started.Count > 0 ? version : previous?.Version ?? "(AppHost build)", DateTimeOffset.UtcNow,
+            [.. stillRunning, .. started]).Write(dataDirectory);
+    }
+}

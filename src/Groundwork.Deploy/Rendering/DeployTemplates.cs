@@ -1,0 +1,49 @@
+using Groundwork.Infra.UserData;
+
+namespace Groundwork.Deploy.Rendering;
+
+/// <summary>
+/// The artifact's <c>deploy/</c> folder: what an app server runs for this version, rendered by the same
+/// <see cref="AppServerUserData"/> function the CDK app puts into the launch template. Per-environment values stay
+/// placeholders (<c>@NAME@</c>): the artifact is the same for every environment.
+/// </summary>
+internal static class DeployTemplates
+{
+    public const string UserDataFile = "user-data.sh.template";
+    public const string UnitFile = AppServerUserData.UnitName;
+
+    public static string UserData(string version) => AppServerUserData.Render(new AppServerUserDataSettings
+    {
+        Version = version,
+        EnvironmentName = "@ENVIRONMENT@",
+        ArtifactBucket = "@ARTIFACT_BUCKET@",
+        Region = "@REGION@",
+        StackName = "@STACK_NAME@",
+        SignalResource = "@SIGNAL_RESOURCE@",
+        ParameterPath = "@PARAMETER_PATH@",
+        DatabaseSecret = "@DATABASE_SECRET@",
+        RedisAuthSecret = "@REDIS_AUTH_SECRET@",
+        NewRelicLicenseSecret = "@NEW_RELIC_LICENSE_SECRET@",
+        SentryDsnSecret = "@SENTRY_DSN_SECRET@",
+    });
+
+    /// <summary>The systemd unit exactly as the user data writes it (its heredoc), with the version filled in.</summary>
+    public static string SystemdUnit(string version)
+    {
+        var lines = UserData(version).Split('\n');
+        var start = Array.FindIndex(lines, l => l.TrimEnd().EndsWith("<<UNIT", StringComparison.Ordinal));
+        var end = start < 0 ? -1 : Array.FindIndex(lines, start + 1, l => l.Trim() == "UNIT");
+        if (start < 0 || end < 0)
+        {
+            throw new InvalidOperationException("The user data no longer writes its systemd unit from a <<UNIT heredoc; update DeployTemplates.");
+        }
+        return string.Join('\n', lines[(start + 1)..end]).Replace("${VERSION}", version, StringComparison.Ordinal) + "\n";
+    }
+
+    public static void WriteTo(string deployDirectory, string version)
+    {
+        Directory.CreateDirectory(deployDirectory);
+        File.WriteAllText(Path.Combine(deployDirectory, UserDataFile), UserData(version));
+        File.WriteAllText(Path.Combine(deployDirectory, UnitFile), SystemdUnit(version));
+    }
+}
