@@ -1,0 +1,59 @@
+using System.Globalization;
+
+namespace Groundwork.Bench;
+
+/// <summary>What one run measures and for how long. Defaults fit a 2-core machine in about 10–15 minutes.</summary>
+public sealed record BenchOptions
+{
+    public int Repetitions { get; init; } = 3;
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(3);
+    /// <summary>Concurrent connections of every load run, subject and baseline alike.</summary>
+    public int Connections { get; init; } = 32;
+    /// <summary>wrk threads: one, so the load generator takes at most one of the two cores.</summary>
+    public int Threads { get; init; } = 1;
+    public int HotSlugs { get; init; } = 1000;
+    /// <summary>Where results go; null: bench/results. The smoke test points this at a temp folder.</summary>
+    public string? ResultsDirectory { get; init; }
+    /// <summary>Rewrite the results section of docs/performance.md (off for smoke runs).</summary>
+    public bool UpdateDocs { get; init; } = true;
+    public bool Smoke { get; init; }
+
+    /// <summary>The one short iteration that keeps the runner from rotting: every scenario, once, briefly.</summary>
+    public static BenchOptions SmokeRun(string resultsDirectory) => new()
+    {
+        Repetitions = 1,
+        Duration = TimeSpan.FromSeconds(1),
+        WarmUp = TimeSpan.FromMilliseconds(500),
+        Connections = 4,
+        HotSlugs = 20,
+        ResultsDirectory = resultsDirectory,
+        UpdateDocs = false,
+        Smoke = true,
+    };
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = new BenchOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            options = args[i] switch
+            {
+                "--reps" => options with { Repetitions = Int(Next()) },
+                "--duration" => options with { Duration = TimeSpan.FromSeconds(Int(Next())) },
+                "--warmup" => options with { WarmUp = TimeSpan.FromSeconds(Int(Next())) },
+                "--connections" => options with { Connections = Int(Next()) },
+                "--threads" => options with { Threads = Int(Next()) },
+                "--hot-slugs" => options with { HotSlugs = Int(Next()) },
+                "--out" => options with { ResultsDirectory = Path.GetFullPath(Next()) },
+                "--no-docs" => options with { UpdateDocs = false },
+                "--smoke" => SmokeRun(Path.Combine(Path.GetTempPath(), "groundwork-bench-smoke")) with { },
+                _ => throw new ArgumentException($"unknown option {args[i]} (known: --reps N --duration S --warmup S --connections N --threads N --hot-slugs N --out DIR --no-docs --smoke)"),
+            };
+        }
+        return options;
+    }
+
+    private static int Int(string value) => int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Groundwork.Bench;
+
+/// <summary>The stack.json the AppHost writes: how to reach the edge, the instances and both databases.</summary>
+public sealed record StackManifest(string EdgeUrl, string PrimaryConnectionString, string ReplicaConnectionString, IReadOnlyList<StackInstance> Instances);
+
+public sealed record StackInstance(string Name, string Url);
+
+/// <summary>
+/// One local stack (src/Groundwork.AppHost, built in Release) on free ports with a fresh data directory: MariaDB
+/// primary + replica, Redis, N Api instances and the edge. Started cold, so its start-up time is scenario 6's figure.
+/// </summary>
+public sealed class BenchStack : IAsyncDisposable
+{
+    private readonly ChildProcess _appHost;
+
+    public string Name { get; }
+    public StackManifest Manifest { get; }
+    public TimeSpan ColdStart { get; }
+    public int EdgePort { get; }
+    public int[] ApiPorts { get; }
+    public string DataDirectory { get; }
+
+    private BenchStack(string name, ChildProcess appHost, StackManifest manifest, TimeSpan coldStart, int edgePort, int[] apiPorts, string dataDirectory)
+    {
+        Name = name;
+        _appHost = appHost;
+        Manifest = manifest;
+        ColdStart = coldStart;
+        EdgePort = edgePort;
+        ApiPorts = apiPorts;
+        DataDirectory = dataDirectory;
+    }
+
+    public string InstanceUrl(int instance) => $"http://127.0.0.1:{ApiPorts[instance - 1]}";
+    public string EdgeUrl => $"http://127.0.0.1:{EdgePort}";
+
+    /// <param name="settings">Extra AppHost environment, e.g. GROUNDWORK_API__Links__CacheRedirects=false.</param>
+    public static async Task<BenchStack> StartAsync(string name, int instances, string workDirectory, IReadOnlyDictionary<string, string> settings, HttpClient http)
+    {
+        var appHostDll = Repo.Path("src", "Groundwork.AppHost", "bin", "Release", "net10.0", "Groundwork.AppHost.dll");
+        if (!File.Exists(appHostDll))
+        {
+            throw new FileNotFoundException("Build the AppHost in Release first (bench/run.sh does): dotnet build src/Groundwork.AppHost -c Release", appHostDll);
+        }
+        var dataDirectory = Path.Combine(workDirectory, name);
+        if (Directory.Exists(dataDirectory))
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+        Directory.CreateDirectory(dataDirectory);
+
+        var ports = new HashSet<int>();
+        int Port()
+        {
+            int p;
+            do
+            {
+                p = ChildProcess.FreePort();
+            }
+            while (!ports.Add(p));
+            return p;
+        }
+        var edgePort = Port();
+        var apiPorts = Enumerable.Range(0, instances).Select(_ => Port()).ToArray();
+        string S(int p) => p.ToString(CultureInfo.InvariantCulture);
+        var environment = new Dictionary<string, string>
+        {
+            ["GROUNDWORK_EDGE_PORT"] = S(edgePort),
+            ["GROUNDWORK_API_PORTS"] = string.Join(',', apiPorts.Select(S)),
+            ["GROUNDWORK_PRIMARY_PORT"] = S(Port()),
+            ["GROUNDWORK_REPLICA_PORT"] = S(Port()),
+            ["GROUNDWORK_REDIS_PORT"] = S(Port()),
+            ["GROUNDWORK_DATA_DIR"] = Path.Combine(dataDirectory, "data"),
+            // Creation is rate limited per client; the load generator is one client.
+            ["GROUNDWORK_CREATE_LIMIT"] = "100000000",
+            // The AppHost's own endpoints (dashboard, OTLP, resource service) on free ports too: a developer's stack
+            // on the default ports can keep running.
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{S(Port())}",
+            ["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://127.0.0.1:{S(Port())}",
+            ["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://127.0.0.1:{S(Port())}",
+            ["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true",
+            ["ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS"] = "true",
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        };
+        foreach (var (key, value) in settings)
+        {
+            environment[key] = value;
+        }
+
+        var clock = Stopwatch.StartNew();
+        var appHost = ChildProcess.Start($"apphost-{name}", Path.Combine(dataDirectory, "apphost.log"), environment,
+            Path.GetDirectoryName(appHostDll)!, "dotnet", appHostDll);
+        try
+        {
+            await appHost.WaitHealthyAsync(http,
+                [$"http://127.0.0.1:{S(edgePort)}/_edge/health", .. apiPorts.Select(p => $"http://127.0.0.1:{S(p)}/health/ready")],
+                TimeSpan.FromMinutes(4));
+            var coldStart = clock.Elapsed;
+            var manifestPath = Path.Combine(dataDirectory, "data", "stack.json");
+            var manifest = JsonSerializer.Deserialize<StackManifest>(await File.ReadAllTextAsync(manifestPath), JsonSerializerOptions.Web)
+                ?? throw new InvalidOperationException($"{manifestPath} is empty");
+            return new BenchStack(name, appHost, manifest, coldStart, edgePort, apiPorts, dataDirectory);
+        }
+        catch
+        {
+            await appHost.StopAsync(TimeSpan.FromSeconds(20));
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _appHost.StopAsync(TimeSpan.FromSeconds(30));
+        try
+        {
+            Directory.Delete(Path.Combine(DataDirectory, "data"), recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Groundwork.Bench;
+
+/// <summary>Resident memory of the servers, from /proc (Linux).</summary>
+public static partial class ProcessMemory
+{
+    /// <summary>The process listening on a loopback port (found with ss), or null.</summary>
+    public static int? PidListeningOn(int port)
+    {
+        var start = new ProcessStartInfo("ss", ["-Hltnp", $"sport = :{port.ToString(CultureInfo.InvariantCulture)}"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var ss = Process.Start(start);
+        if (ss is null)
+        {
+            return null;
+        }
+        var output = ss.StandardOutput.ReadToEnd();
+        ss.WaitForExit();
+        var match = PidPattern().Match(output);
+        return match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+    }
+
+    public static double RssMiB(int pid)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0;
+            }
+        }
+        return double.NaN;
+    }
+
+    /// <summary>Sum over a process group (nginx: master + workers).</summary>
+    public static double GroupRssMiB(int pgid)
+    {
+        double total = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(fields[2], CultureInfo.InvariantCulture) == pgid)
+                {
+                    total += RssMiB(pid);
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return total;
+    }
+
+    [GeneratedRegex(@"pid=(\d+)")]
+    private static partial Regex PidPattern();
+}

@@ -1,0 +1,226 @@
+namespace Groundwork.Bench;
+
+/// <summary>
+/// The six scenarios of issue 8. Subject and baseline runs alternate within each repetition (and which goes first
+/// alternates too), so machine noise lands on both sides; each ratio is taken within one repetition.
+/// </summary>
+public sealed class Scenarios(
+    BenchOptions options,
+    Wrk wrk,
+    BenchStack cached,
+    BenchStack uncached,
+    string bareKestrelUrl,
+    string nginxUrl,
+    BackgroundRate cachedIdle,
+    BackgroundRate uncachedIdle)
+{
+    private const string Redirect = "redirect.lua";
+
+    private async Task<(List<WrkResult> Subject, List<WrkResult> Baseline)> SideBySideAsync(string subjectUrl, string baselineUrl, string script)
+    {
+        await wrk.RunAsync(subjectUrl, script, options.WarmUp);
+        await wrk.RunAsync(baselineUrl, script, options.WarmUp);
+        var subject = new List<WrkResult>();
+        var baseline = new List<WrkResult>();
+        for (var rep = 0; rep < options.Repetitions; rep++)
+        {
+            if (rep % 2 == 0)
+            {
+                subject.Add(await wrk.RunAsync(subjectUrl, script, options.Duration));
+                baseline.Add(await wrk.RunAsync(baselineUrl, script, options.Duration));
+            }
+            else
+            {
+                baseline.Add(await wrk.RunAsync(baselineUrl, script, options.Duration));
+                subject.Add(await wrk.RunAsync(subjectUrl, script, options.Duration));
+            }
+            Console.WriteLine($"   rep {rep + 1}: subject {subject[^1].Rps:0} req/s p99 {subject[^1].P99Ms:0.0} ms | baseline {baseline[^1].Rps:0} req/s p99 {baseline[^1].P99Ms:0.0} ms");
+        }
+        return (subject, baseline);
+    }
+
+    private static Metric Compare(string name, string unit, List<WrkResult> subject, List<WrkResult> baseline, Func<WrkResult, double> value, Goal? goal) =>
+        new(name, unit, Spread.Of(subject.Select(value)), Spread.Of(baseline.Select(value)),
+            Spread.Of(subject.Zip(baseline, (s, b) => value(s) / value(b))), goal);
+
+    private static IEnumerable<string> ErrorNotes(string who, IEnumerable<WrkResult> runs)
+    {
+        var failed = runs.Sum(r => r.FailedRequests);
+        if (failed > 0)
+        {
+            yield return $"{who}: {failed} failed requests (non-2xx/3xx, timeouts or socket errors) across the repetitions.";
+        }
+    }
+
+    public async Task<ScenarioResult> RedirectDirectAsync()
+    {
+        Console.WriteLine("== 1. redirect hot path, one instance direct vs bare Kestrel");
+        var (subject, baseline) = await SideBySideAsync(cached.InstanceUrl(1), bareKestrelUrl, Redirect);
+        return new ScenarioResult(1, "Redirect hot path, one instance direct", "api-1 GET /{slug} (cache warm)", "bare Kestrel constant 302",
+        [
+            Compare("throughput", "req/s", subject, baseline, r => r.Rps, Goal.Min(0.8, "≥ 0.8 ×")),
+            Compare("p50 latency", "ms", subject, baseline, r => r.P50Ms, null),
+            Compare("p99 latency", "ms", subject, baseline, r => r.P99Ms, Goal.Max(1.5, "≤ 1.5 ×")),
+        ], [.. ErrorNotes("api-1", subject), .. ErrorNotes("bare Kestrel", baseline)], new { subject, baseline });
+    }
+
+    public async Task<ScenarioResult> RedirectThroughEdgeAsync()
+    {
+        Console.WriteLine("== 2. redirect through the edge vs nginx, both in front of the same two instances");
+        var (subject, baseline) = await SideBySideAsync(cached.EdgeUrl, nginxUrl, Redirect);
+        return new ScenarioResult(2, "Redirect through the edge (2 instances)", "Groundwork.Edge (YARP)", "nginx (same 2 instances)",
+        [
+            Compare("throughput", "req/s", subject, baseline, r => r.Rps, Goal.Min(1.0, "≥ 1.0 ×")),
+            Compare("p50 latency", "ms", subject, baseline, r => r.P50Ms, null),
+            Compare("p99 latency", "ms", subject, baseline, r => r.P99Ms, Goal.Max(1.2, "≤ 1.2 ×")),
+        ], [.. ErrorNotes("edge", subject), .. ErrorNotes("nginx", baseline)], new { subject, baseline });
+    }
+
+    /// <summary>Database statements one load window caused, the idle background subtracted.</summary>
+    private sealed record DatabaseCost(double Reads, double Writes, double ReplicaReads, double PrimaryReads, double BookkeepingSelects, double Seconds);
+
+    /// <summary>
+    /// Reads are SELECTs that fetch data. Each write unit of the app also runs one SELECT of the primary's GTID
+    /// position (read-your-writes), and each link insert one SELECT LAST_INSERT_ID(): those are bookkeeping of a
+    /// write, not reads, and are counted out (<paramref name="linksCreated"/> × 2 + other write statements × 1).
+    /// </summary>
+    private static DatabaseCost Cost(DataTierSnapshot before, DataTierSnapshot after, BackgroundRate idle, long linksCreated)
+    {
+        var (primary, replica, elapsed) = after.Since(before);
+        var seconds = elapsed.TotalSeconds;
+        var writes = Math.Max(0, primary.Writes - idle.PrimaryWritesPerSecond * seconds);
+        var otherWrites = Math.Max(0, writes - linksCreated);
+        var bookkeeping = linksCreated * 2 + otherWrites;
+        var replicaReads = Math.Max(0, replica.Select - idle.ReplicaSelectsPerSecond * seconds);
+        var primaryReads = Math.Max(0, primary.Select - idle.PrimarySelectsPerSecond * seconds - bookkeeping);
+        return new DatabaseCost(replicaReads + primaryReads, writes, replicaReads, primaryReads, bookkeeping, seconds);
+    }
+
+    private async Task<(WrkResult Load, DatabaseCost Cost)> MeasuredAsync(BenchStack stack, BackgroundRate idle, string url, string script, bool countLinks)
+    {
+        var links0 = countLinks ? await StatementCounts.ScalarAsync(stack.Manifest.PrimaryConnectionString, "SELECT COUNT(*) FROM links") : 0;
+        var before = await DataTierSnapshot.TakeAsync(stack.Manifest);
+        var load = await wrk.RunAsync(url, script, options.Duration);
+        // Let the instances' click flush (every 5 s) land inside the window: writes caused by this load are counted.
+        await Task.Delay(TimeSpan.FromSeconds(options.Smoke ? 0 : 5.5));
+        var after = await DataTierSnapshot.TakeAsync(stack.Manifest);
+        var links1 = countLinks ? await StatementCounts.ScalarAsync(stack.Manifest.PrimaryConnectionString, "SELECT COUNT(*) FROM links") : 0;
+        return (load, Cost(before, after, idle, links1 - links0));
+    }
+
+    public async Task<ScenarioResult> CacheEffectAsync()
+    {
+        Console.WriteLine("== 3. cache effect: redirects with the cache vs with it off (every redirect reads the replica)");
+        var onUrl = cached.InstanceUrl(1);
+        var offUrl = uncached.InstanceUrl(1);
+        await wrk.RunAsync(onUrl, Redirect, options.WarmUp);
+        await wrk.RunAsync(offUrl, Redirect, options.WarmUp);
+        var on = new List<(WrkResult Load, DatabaseCost Cost)>();
+        var off = new List<(WrkResult Load, DatabaseCost Cost)>();
+        for (var rep = 0; rep < options.Repetitions; rep++)
+        {
+            if (rep % 2 == 0)
+            {
+                on.Add(await MeasuredAsync(cached, cachedIdle, onUrl, Redirect, countLinks: false));
+                off.Add(await MeasuredAsync(uncached, uncachedIdle, offUrl, Redirect, countLinks: false));
+            }
+            else
+            {
+                off.Add(await MeasuredAsync(uncached, uncachedIdle, offUrl, Redirect, countLinks: false));
+                on.Add(await MeasuredAsync(cached, cachedIdle, onUrl, Redirect, countLinks: false));
+            }
+            Console.WriteLine($"   rep {rep + 1}: cache {on[^1].Load.Rps:0} req/s, {PerThousand(on[^1], c => c.Reads):0.00} reads + {PerThousand(on[^1], c => c.Writes):0.00} writes per 1000 | no cache {off[^1].Load.Rps:0} req/s, {PerThousand(off[^1], c => c.Reads):0.0} reads per 1000");
+        }
+        var onLoads = on.Select(x => x.Load).ToList();
+        var offLoads = off.Select(x => x.Load).ToList();
+        return new ScenarioResult(3, "Cache effect on redirects", "api-1 with the cache (L1 + Redis)", "api-1 of a second stack with Links:CacheRedirects=false",
+        [
+            Compare("throughput (speed-up)", "req/s", onLoads, offLoads, r => r.Rps, Goal.Min(5, "≥ 5 ×")),
+            Compare("p99 latency", "ms", onLoads, offLoads, r => r.P99Ms, null),
+            new Metric("database reads per 1,000 redirects", "reads", Spread.Of(on.Select(x => PerThousand(x, c => c.Reads))), Spread.Of(off.Select(x => PerThousand(x, c => c.Reads))), null, Goal.Max(1, "≤ 1")),
+            new Metric("database writes per 1,000 redirects", "writes", Spread.Of(on.Select(x => PerThousand(x, c => c.Writes))), Spread.Of(off.Select(x => PerThousand(x, c => c.Writes))), null, Goal.Max(10, "≤ 10")),
+        ],
+        [
+            .. ErrorNotes("cache on", onLoads), .. ErrorNotes("cache off", offLoads),
+            $"Idle background subtracted (replica monitors, health probes): cache-on stack {cachedIdle.PrimarySelectsPerSecond:0.0} SELECT/s on the primary, {cachedIdle.ReplicaSelectsPerSecond:0.0}/s on the replica; cache-off stack {uncachedIdle.PrimarySelectsPerSecond:0.0}/s and {uncachedIdle.ReplicaSelectsPerSecond:0.0}/s.",
+            "Each window runs 5.5 s past the load so the instances' 5-second click flush is inside it.",
+        ], new { cacheOn = on.Select(x => new { x.Load, x.Cost }), cacheOff = off.Select(x => new { x.Load, x.Cost }) });
+    }
+
+    private static double PerThousand((WrkResult Load, DatabaseCost Cost) run, Func<DatabaseCost, double> value) =>
+        run.Load.Requests == 0 ? double.NaN : value(run.Cost) * 1000.0 / run.Load.Requests;
+
+    public async Task<ScenarioResult> CreateLinksAsync()
+    {
+        Console.WriteLine("== 4. create links through the edge vs direct inserts into the primary");
+        var primary = cached.Manifest.PrimaryConnectionString;
+        await wrk.RunAsync(cached.EdgeUrl, "create.lua", options.WarmUp);
+        await DirectInserts.RunAsync(primary, options.Connections, options.WarmUp);
+        var app = new List<WrkResult>();
+        var direct = new List<DirectInserts.Result>();
+        var lags = new List<IReadOnlyList<double>>();
+        for (var rep = 0; rep < options.Repetitions; rep++)
+        {
+            async Task App()
+            {
+                var probe = new ReplicaLagProbe();
+                using var stop = new CancellationTokenSource();
+                var sampling = probe.RunAsync(cached.Manifest, TimeSpan.FromMilliseconds(200), stop.Token);
+                app.Add(await wrk.RunAsync(cached.EdgeUrl, "create.lua", options.Duration));
+                await stop.CancelAsync();
+                await sampling;
+                lags.Add(probe.SamplesMs);
+            }
+            async Task Direct() => direct.Add(await DirectInserts.RunAsync(primary, options.Connections, options.Duration));
+            if (rep % 2 == 0)
+            {
+                await App();
+                await Direct();
+            }
+            else
+            {
+                await Direct();
+                await App();
+            }
+            Console.WriteLine($"   rep {rep + 1}: app {app[^1].Rps:0} creates/s p99 {app[^1].P99Ms:0.0} ms, replica lag max {lags[^1].DefaultIfEmpty().Max():0.0} ms | direct {direct[^1].Rps:0} inserts/s p99 {direct[^1].P99Ms:0.0} ms");
+        }
+        return new ScenarioResult(4, "Create links", "POST /api/links through the edge (2 instances)", "direct single-row INSERTs into the primary, same concurrency",
+        [
+            new Metric("throughput", "req/s", Spread.Of(app.Select(r => r.Rps)), Spread.Of(direct.Select(r => r.Rps)), Spread.Of(app.Zip(direct, (a, d) => a.Rps / d.Rps)), null),
+            new Metric("p99 latency", "ms", Spread.Of(app.Select(r => r.P99Ms)), Spread.Of(direct.Select(r => r.P99Ms)), Spread.Of(app.Zip(direct, (a, d) => a.P99Ms / d.P99Ms)), null),
+            new Metric("replica lag during the load, median of samples", "ms", Spread.Of(lags.Select(l => Spread.Of(l).Median)), null, null, null),
+            new Metric("replica lag during the load, max", "ms", Spread.Of(lags.Select(l => l.DefaultIfEmpty().Max())), null, null, null),
+        ],
+        [
+            .. ErrorNotes("creates", app),
+            "Lag: every 200 ms the primary's @@gtid_binlog_pos is read and the time the replica takes to reach it (MASTER_GTID_WAIT) is recorded; 0 means it already had it.",
+        ], new { app, direct, lagSamplesMs = lags });
+    }
+
+    public async Task<ScenarioResult> ReplicaShareAsync()
+    {
+        Console.WriteLine("== 5. replica share under a mixed load (90 % redirects, 8 % stats, 2 % creates) through the edge");
+        await wrk.RunAsync(cached.EdgeUrl, "mixed.lua", options.WarmUp);
+        var runs = new List<(WrkResult Load, DatabaseCost Cost)>();
+        for (var rep = 0; rep < options.Repetitions; rep++)
+        {
+            runs.Add(await MeasuredAsync(cached, cachedIdle, cached.EdgeUrl, "mixed.lua", countLinks: true));
+            var c = runs[^1].Cost;
+            Console.WriteLine($"   rep {rep + 1}: {runs[^1].Load.Rps:0} req/s, reads: replica {c.ReplicaReads:0}, primary {c.PrimaryReads:0} → {Share(c):P1} on the replica");
+        }
+        return new ScenarioResult(5, "Replica share under a mixed load", "stack through the edge, 90/8/2 redirects/stats/creates", null,
+        [
+            new Metric("share of database reads on the replica", "%", Spread.Of(runs.Select(r => Share(r.Cost) * 100)), null, null, Goal.Min(95, "≥ 95 %")),
+            new Metric("throughput", "req/s", Spread.Of(runs.Select(r => r.Load.Rps)), null, null, null),
+            new Metric("p99 latency", "ms", Spread.Of(runs.Select(r => r.Load.P99Ms)), null, null, null),
+            new Metric("replica reads per second", "reads/s", Spread.Of(runs.Select(r => r.Cost.ReplicaReads / r.Cost.Seconds)), null, null, null),
+            new Metric("primary reads per second", "reads/s", Spread.Of(runs.Select(r => r.Cost.PrimaryReads / r.Cost.Seconds)), null, null, null),
+        ],
+        [
+            .. ErrorNotes("mixed load", runs.Select(r => r.Load)),
+            "Reads are SELECTs counted by MariaDB (Com_select) on each server, idle background subtracted; the SELECT LAST_INSERT_ID() of each insert and the SELECT @@gtid_binlog_pos after each write (read-your-writes position) are bookkeeping of writes and are not counted as reads.",
+        ], runs.Select(r => new { r.Load, r.Cost }));
+    }
+
+    private static double Share(DatabaseCost cost) => cost.Reads <= 0 ? double.NaN : cost.ReplicaReads / cost.Reads;
+}
