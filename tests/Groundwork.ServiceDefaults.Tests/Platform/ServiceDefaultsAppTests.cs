@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Groundwork.ServiceDefaults.Tests.Platform;
+
+/// <summary>
+/// An app server built with nothing but AddServiceDefaults, on Kestrel, with its primary unreachable, exporting to
+/// fake (real-protocol) New Relic OTLP and Sentry endpoints.
+/// </summary>
+public sealed class ServiceDefaultsAppTests
+{
+    private static async Task<(WebApplication App, HttpClient Client)> StartAsync(Dictionary<string, string?> settings)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        settings.TryAdd("ConnectionStrings:primary", "Server=127.0.0.1;Port=1;User ID=app;Password=none;Database=groundwork");
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddServiceDefaults();
+        var app = builder.Build();
+        app.UseServiceDefaults();
+        app.MapDefaultEndpoints();
+        app.MapGet("/boom", string () => throw new InvalidProgramException("a bug"));
+        app.MapGet("/ok", () => "ok");
+        await app.StartAsync();
+        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return (app, new HttpClient { BaseAddress = new Uri(url) });
+    }
+
+    [Fact]
+    public async Task Readiness_fails_when_the_primary_is_unreachable_while_liveness_holds()
+    {
+        var (app, client) = await StartAsync([]);
+        await using var _ = app;
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        var ready = await client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        var body = await ready.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Unhealthy", body.GetProperty("checks").GetProperty("primary").GetProperty("status").GetString());
+        Assert.Equal("Healthy", body.GetProperty("checks").GetProperty("redis").GetProperty("status").GetString()); // none configured
+    }
+
+    [Fact]
+    public async Task An_unhandled_exception_is_a_problem_details_500_and_reaches_sentry_with_the_trace_id()
+    {
+        await using var sentry = await FakeCollector.StartAsync();
+        var dsn = new UriBuilder(sentry.Url) { UserName = "publickey", Path = "/42" }.Uri.ToString().TrimEnd('/');
+        var (app, client) = await StartAsync(new() { ["Sentry:Dsn"] = dsn });
+        await using var _ = app;
+
+        var response = await client.GetAsync("/boom");
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var traceId = problem.GetProperty("traceId").GetString()!;
+        Assert.DoesNotContain("a bug", problem.ToString()); // no exception details leak to clients
+
+        var received = await sentry.WaitForAsync(r => r.Path.Contains("/api/42/envelope")
+            && Encoding.UTF8.GetString(r.Body) is var text && text.Contains("InvalidProgramException") && text.Contains(traceId), TimeSpan.FromSeconds(15));
+        Assert.True(received, $"no Sentry envelope with the exception and trace id {traceId}; got {sentry.Requests.Count} requests");
+    }
+
+    [Fact]
+    public async Task Traces_are_exported_over_otlp_with_the_configured_api_key_header()
+    {
+        await using var newRelic = await FakeCollector.StartAsync();
+        // As on the app servers: the license key arrives as an environment variable (from Secrets Manager).
+        Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_HEADERS", "api-key=test-license-key");
+        var (app, client) = await StartAsync(new()
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = newRelic.Url,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+            ["OTEL_SERVICE_NAME"] = "groundwork-api-test",
+        });
+        await using var _ = app;
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/ok")).StatusCode);
+
+        var exported = await newRelic.WaitForAsync(r => r.Path == "/v1/traces" && Encoding.UTF8.GetString(r.Body).Contains("/ok"), TimeSpan.FromSeconds(15));
+        Assert.True(exported, $"no OTLP export of the request's trace; got {string.Join(", ", newRelic.Requests.Select(r => r.Path).Distinct())}");
+        Assert.All(newRelic.Requests, r => Assert.Equal("test-license-key", r.Headers.GetValueOrDefault("api-key")));
+    }
+
+    [Fact]
+    public async Task Without_an_endpoint_or_dsn_nothing_is_exported_and_requests_work()
+    {
+        var (app, client) = await StartAsync([]);
+        await using var _ = app;
+        Assert.Equal("ok", await client.GetStringAsync("/ok"));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/nope/nope")).StatusCode);
+        var notFound = await client.GetAsync("/nope/nope");
+        Assert.Equal("application/problem+json", notFound.Content.Headers.ContentType?.MediaType);
+    }
+}
