@@ -16,12 +16,15 @@ namespace Groundwork.Faults.Tests.Infrastructure;
 /// </summary>
 public class FaultStack : LocalStack, IAsyncLifetime
 {
-    public const int CreateLimit = 300;
+    public const int CreateLimit = 2000;
 
     protected override IEnumerable<KeyValuePair<string, string>> Environment =>
     [
         new("GROUNDWORK_CREATE_LIMIT", CreateLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         new("GROUNDWORK_API__Clicks__FlushInterval", "00:00:01"),
+        // Set back to the defaults here: the AbuseStack of the same test run changes them (the AppHost reads the environment).
+        new("Edge__IdentityTokenLifetime", "00:02:00"),
+        new("GROUNDWORK_API__AlbIdentity__ClockSkew", "00:01:00"),
     ];
 
     public DataTierLayout Layout => new(DataDirectory, PrimaryPort, ReplicaPort, RedisPort);

@@ -1,0 +1,258 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using CsCheck;
+using Groundwork.Faults.Tests.Infrastructure;
+using Groundwork.Testing;
+using Xunit.Abstractions;
+
+namespace Groundwork.Faults.Tests;
+
+/// <summary>
+/// Promise 7: generated bad input against every public and admin endpoint, straight to one instance and through the
+/// edge, with slow clients on the side: no response is a 5xx, every error body is problem details, and the stack is
+/// healthy afterwards.
+/// </summary>
+[Collection(AbuseCollection.Name)]
+public sealed class FuzzTests(AbuseStack stack, ITestOutputHelper output)
+{
+    private const int RequestsPerTarget = 6000;
+
+    /// <summary>Errors Kestrel answers itself before any middleware runs (malformed framing): no body to describe.</summary>
+    private static readonly HashSet<int> BodilessProtocolErrors = [400, 404, 408, 411, 413, 414, 431, 505];
+
+    private readonly ConcurrentDictionary<int, int> _statuses = new();
+    private readonly ConcurrentQueue<string> _violations = new();
+    private int _requests;
+    private int _bodiless;
+
+    [Fact]
+    public async Task Generated_bad_input_never_gets_a_5xx_errors_are_problem_details_and_the_stack_stays_healthy()
+    {
+        var slow = new List<string>();
+        try
+        {
+            using var admin = stack.CreateEdgeClient(new CookieContainer());
+            await EdgeSignIn.SignInAsync(admin, "admin@example.com");
+            using var anonymous = stack.CreateEdgeClient();
+            using var direct = stack.CreateInstanceClient(1);
+
+            var slowClients = SlowClientsAsync(slow);
+            await Check.SampleAsync(FuzzRequests.Requests, r => SendAsync(direct, r, isEdge: false), iter: RequestsPerTarget, threads: 4, print: r => r.ToString());
+            await Check.SampleAsync(FuzzRequests.Requests, r => SendAsync(r.AsAdmin ? admin : anonymous, r, isEdge: true), iter: RequestsPerTarget, threads: 4, print: r => r.ToString());
+            await RawRequestsAsync();
+            await slowClients;
+
+            await AssertHealthyAfterAsync();
+        }
+        finally
+        {
+            var histogram = string.Join(", ", _statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}"));
+            output.WriteLine($"{_requests} requests; statuses {histogram}; bodiless protocol errors {_bodiless}; slow clients: {string.Join("; ", slow)}");
+            foreach (var violation in _violations.Take(20))
+            {
+                output.WriteLine("VIOLATION " + violation);
+            }
+            ReliabilityReport.Record(new ScenarioResult(7,
+                "Bad input fuzz: ≥ 10,000 generated requests on every public and admin endpoint: 0 responses ≥ 500, every error is problem details, healthy after",
+                "CsCheck-generated requests (random/boundary JSON, wrong types, 1 MB and 100,000-deep bodies, invalid UTF-8, path traversal, header abuse, odd methods) straight to api-1 and through the edge (anonymous and as a signed-in admin), raw malformed requests, slow and stalled clients",
+                _requests, _violations.Count, string.Join("; ", _violations.Take(3)),
+                "none (nothing but the fuzz's own valid links written)",
+                _violations.IsEmpty,
+                $"Statuses: {histogram}. {_bodiless} bodiless answers to malformed framing come from Kestrel before any middleware (400/431 without a body). Slow clients: {string.Join("; ", slow)}. Afterwards every instance was Healthy and a create → redirect through the edge worked.",
+                DateTimeOffset.UtcNow));
+        }
+        Assert.Empty(_violations);
+    }
+
+    private async Task SendAsync(HttpClient client, FuzzRequest r, bool isEdge)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(r.Method), r.Path);
+        if (r.Body is not null)
+        {
+            request.Content = new ByteArrayContent(r.Body);
+            if (r.ContentType is not null)
+            {
+                request.Content.Headers.TryAddWithoutValidation("Content-Type", r.ContentType);
+            }
+        }
+        // Straight to an instance every request is its own client (the LB's X-Forwarded-For), so the creation
+        // limit does not turn the fuzz into a 429 test; header abuse may override it.
+        if (!isEdge && !r.Headers.Any(h => h.Key == "X-Forwarded-For"))
+        {
+            request.Headers.TryAddWithoutValidation("X-Forwarded-For", $"10.{Random.Shared.Next(20, 250)}.{Random.Shared.Next(0, 250)}.{Random.Shared.Next(1, 250)}");
+        }
+        foreach (var (name, value) in r.Headers)
+        {
+            if (name == "Host")
+            {
+                request.Headers.Host = value;
+            }
+            else if (name == "Content-Encoding")
+            {
+                request.Content?.Headers.TryAddWithoutValidation(name, value);
+            }
+            else
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+        Interlocked.Increment(ref _requests);
+        HttpResponseMessage response;
+        try
+        {
+            response = await client.SendAsync(request);
+        }
+        catch (HttpRequestException e)
+        {
+            // The server closed the connection on a request it would not parse: not a 5xx, but say so.
+            _statuses.AddOrUpdate(0, 1, (_, n) => n + 1);
+            _ = e;
+            return;
+        }
+        using (response)
+        {
+            var status = (int)response.StatusCode;
+            _statuses.AddOrUpdate(status, 1, (_, n) => n + 1);
+            var body = await response.Content.ReadAsByteArrayAsync();
+            var where = isEdge ? "edge" : "api-1";
+            if (status >= 500)
+            {
+                Fail($"{where}: {status} for {r} → {Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(300, body.Length)))}");
+            }
+            if (status >= 400 && r.Method != "HEAD")
+            {
+                if (body.Length == 0)
+                {
+                    if (!BodilessProtocolErrors.Contains(status))
+                    {
+                        Fail($"{where}: {status} without a body for {r}");
+                    }
+                    Interlocked.Increment(ref _bodiless);
+                }
+                else if (response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+                {
+                    Fail($"{where}: {status} as {response.Content.Headers.ContentType} for {r}");
+                }
+            }
+        }
+    }
+
+    private void Fail(string violation)
+    {
+        _violations.Enqueue(violation);
+        throw new InvalidOperationException(violation);
+    }
+
+    /// <summary>What HttpClient will not send: invalid bytes in the request line, smuggling, broken framing.</summary>
+    private async Task RawRequestsAsync()
+    {
+        string[] requests =
+        [
+            "GET /\xff\xfe HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+            "GET /../../etc/passwd HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+            "GET /admin/../health/ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+            "GET http://evil.example/api/links/abc HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+            "GET /api/links/abc HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Bad: \xff\xfe\r\n\r\n",
+            "GET /api/links/abc HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + new string('a', 40_000) + "\r\n\r\n",
+            "GET /api/links/abc HTTP/1.1\r\nHost: 127.0.0.1\r\n" + string.Concat(Enumerable.Range(0, 300).Select(i => $"X-H{i}: v\r\n")) + "\r\n",
+            "GET /api/links/abc HTTP/9.9\r\nHost: 127.0.0.1\r\n\r\n",
+            "CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n",
+            "POST /api/links HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: -1\r\n\r\n",
+            "POST /api/links HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n",
+            "POST /api/links HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /admin/api/links HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+            "POST /api/links HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+            "POST /api/links HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}",
+            "GET /api/links/abc HTTP/1.1\r\n\r\n",
+            "GET /api/links/abc HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+            "\r\n\r\n\r\n",
+            "GET\r\n\r\n",
+        ];
+        foreach (var port in new[] { stack.ApiPorts[0], stack.EdgePort })
+        {
+            foreach (var text in requests)
+            {
+                Interlocked.Increment(ref _requests);
+                var (status, head, body) = await RawHttp.SendAsync(port, Encoding.Latin1.GetBytes(text), TimeSpan.FromSeconds(10));
+                _statuses.AddOrUpdate(status, 1, (_, n) => n + 1);
+                var where = port == stack.EdgePort ? "edge (raw)" : "api-1 (raw)";
+                if (status >= 500)
+                {
+                    _violations.Enqueue($"{where}: {status} for {Printable(text)}");
+                }
+                else if (status >= 400 && body.Length > 0 && !head.Contains("application/problem+json", StringComparison.OrdinalIgnoreCase))
+                {
+                    _violations.Enqueue($"{where}: {status} with a non-problem body for {Printable(text)}: {head}");
+                }
+                else if (status >= 400 && body.Length == 0)
+                {
+                    Interlocked.Increment(ref _bodiless);
+                }
+            }
+        }
+    }
+
+    private static string Printable(string text) => new string(text.Take(100).Select(c => c is < ' ' or > '~' ? '·' : c).ToArray());
+
+    /// <summary>
+    /// A few slow clients while the fuzz runs: a body trickled in over seconds (must still be answered normally),
+    /// a body that stalls (Kestrel's minimum data rate must end it with a 4xx, not a 5xx or a hang), and
+    /// slowloris connections holding half a request head.
+    /// </summary>
+    private async Task SlowClientsAsync(List<string> notes)
+    {
+        var slowloris = new List<System.Net.Sockets.TcpClient>();
+        try
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                slowloris.Add(await RawHttp.OpenHalfHeadAsync(i % 2 == 0 ? stack.ApiPorts[0] : stack.EdgePort));
+            }
+            var body = Encoding.UTF8.GetBytes("{\"url\":\"https://example.com/slow-client\"}");
+            var head = $"POST /api/links HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Forwarded-For: 10.250.0.1\r\nContent-Length: {body.Length}\r\n\r\n";
+            var trickled = await RawHttp.SendSlowlyAsync(stack.ApiPorts[0], head, body, chunk: 4, TimeSpan.FromMilliseconds(250), int.MaxValue, TimeSpan.FromSeconds(30));
+            notes.Add($"body trickled over ~3 s → {trickled.Status}");
+            Interlocked.Increment(ref _requests);
+            _statuses.AddOrUpdate(trickled.Status, 1, (_, n) => n + 1);
+            if (trickled.Status is not (201 or 429))
+            {
+                _violations.Enqueue($"a slowly sent valid create answered {trickled.Status}: {trickled.Head}");
+            }
+
+            var stalledHead = $"POST /api/links HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Forwarded-For: 10.250.0.2\r\nContent-Length: 5000\r\n\r\n";
+            var stalled = await RawHttp.SendSlowlyAsync(stack.ApiPorts[0], stalledHead, Encoding.UTF8.GetBytes(new string(' ', 5000)), chunk: 10, TimeSpan.FromMilliseconds(500), 2, TimeSpan.FromSeconds(40));
+            notes.Add($"body stalled after 20 of 5000 bytes → {(stalled.Status == 0 ? "connection closed" : stalled.Status.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
+            Interlocked.Increment(ref _requests);
+            _statuses.AddOrUpdate(stalled.Status, 1, (_, n) => n + 1);
+            if (stalled.Status >= 500)
+            {
+                _violations.Enqueue($"a stalled body answered {stalled.Status}: {stalled.Head}");
+            }
+            notes.Add($"{slowloris.Count} slowloris connections held open during the fuzz");
+        }
+        finally
+        {
+            foreach (var connection in slowloris)
+            {
+                connection.Dispose();
+            }
+        }
+    }
+
+    private async Task AssertHealthyAfterAsync()
+    {
+        await stack.WaitUntilAllHealthyAsync(TimeSpan.FromSeconds(30));
+        using var direct = stack.CreateInstanceClient(2);
+        using var create = new HttpRequestMessage(HttpMethod.Post, "/api/links") { Content = JsonContent.Create(new { url = "https://example.com/after-fuzz" }) };
+        create.Headers.Add("X-Forwarded-For", "10.251.0.1");
+        var created = await direct.SendAsync(create);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var slug = (await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("slug").GetString();
+        using var edge = stack.CreateEdgeClient();
+        var redirect = await edge.GetAsync("/" + slug);
+        Assert.Equal(HttpStatusCode.Found, redirect.StatusCode);
+        Assert.Equal("https://example.com/after-fuzz", redirect.Headers.Location?.OriginalString);
+    }
+}
