@@ -3,12 +3,12 @@ namespace Groundwork.Bench;
 /// <summary>Scenario 1's baseline: bench/Groundwork.Bench.Baseline, bare Kestrel returning a constant 302.</summary>
 public static class BaselineServer
 {
-    public static async Task<(ChildProcess Process, string Url)> StartAsync(string workDirectory, HttpClient http)
+    public static async Task<(ChildProcess Process, string Url)> StartAsync(string workDirectory, HttpClient http, string configuration = "Release")
     {
-        var dll = Repo.Path("bench", "Groundwork.Bench.Baseline", "bin", "Release", "net10.0", "Groundwork.Bench.Baseline.dll");
+        var dll = Repo.Path("bench", "Groundwork.Bench.Baseline", "bin", configuration, "net10.0", "Groundwork.Bench.Baseline.dll");
         if (!File.Exists(dll))
         {
-            throw new FileNotFoundException("Build the baseline in Release first (bench/run.sh does): dotnet build bench/Groundwork.Bench.Baseline -c Release", dll);
+            throw new FileNotFoundException($"Build the baseline in {configuration} first (bench/run.sh does): dotnet build bench/Groundwork.Bench.Baseline -c {configuration}", dll);
         }
         var port = ChildProcess.FreePort();
         var url = $"http://127.0.0.1:{port}";

@@ -18,6 +18,8 @@ public sealed record BenchOptions
     /// <summary>Rewrite the results section of docs/performance.md (off for smoke runs).</summary>
     public bool UpdateDocs { get; init; } = true;
     public bool Smoke { get; init; }
+    /// <summary>Which build of the stack and the baseline to run: Release for numbers; the smoke test runs Debug.</summary>
+    public string BuildConfiguration { get; init; } = "Release";
 
     /// <summary>The one short iteration that keeps the runner from rotting: every scenario, once, briefly.</summary>
     public static BenchOptions SmokeRun(string resultsDirectory) => new()

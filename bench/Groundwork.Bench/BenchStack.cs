@@ -39,12 +39,12 @@ public sealed class BenchStack : IAsyncDisposable
     public string EdgeUrl => $"http://127.0.0.1:{EdgePort}";
 
     /// <param name="settings">Extra AppHost environment, e.g. GROUNDWORK_API__Links__CacheRedirects=false.</param>
-    public static async Task<BenchStack> StartAsync(string name, int instances, string workDirectory, IReadOnlyDictionary<string, string> settings, HttpClient http)
+    public static async Task<BenchStack> StartAsync(string name, int instances, string workDirectory, IReadOnlyDictionary<string, string> settings, HttpClient http, string configuration = "Release")
     {
-        var appHostDll = Repo.Path("src", "Groundwork.AppHost", "bin", "Release", "net10.0", "Groundwork.AppHost.dll");
+        var appHostDll = Repo.Path("src", "Groundwork.AppHost", "bin", configuration, "net10.0", "Groundwork.AppHost.dll");
         if (!File.Exists(appHostDll))
         {
-            throw new FileNotFoundException("Build the AppHost in Release first (bench/run.sh does): dotnet build src/Groundwork.AppHost -c Release", appHostDll);
+            throw new FileNotFoundException($"Build the AppHost in {configuration} first (bench/run.sh does): dotnet build src/Groundwork.AppHost -c {configuration}", appHostDll);
         }
         var dataDirectory = Path.Combine(workDirectory, name);
         if (Directory.Exists(dataDirectory))

@@ -20,6 +20,7 @@ public static class BenchmarkRun
                 throw new InvalidOperationException($"{tool} is not installed: apt-get install wrk nginx mariadb-server redis-server iproute2 (bench/run.sh does)");
             }
         }
+        var loadBefore = LoadAverage();
         var work = Path.Combine(Path.GetTempPath(), $"groundwork-bench-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}");
         Directory.CreateDirectory(work);
         using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = TimeSpan.FromSeconds(10) };
@@ -57,14 +58,14 @@ public static class BenchmarkRun
 
         try
         {
-            Console.WriteLine("== starting the local stack (Release, cold: fresh data directory), 2 instances, cache on");
-            var cached = await BenchStack.StartAsync("cached", 2, work, new Dictionary<string, string>(), http);
+            Console.WriteLine($"== starting the local stack ({options.BuildConfiguration}, cold: fresh data directory), 2 instances, cache on");
+            var cached = await BenchStack.StartAsync("cached", 2, work, new Dictionary<string, string>(), http, options.BuildConfiguration);
             started.Push(() => cached.DisposeAsync().AsTask());
             Console.WriteLine($"   healthy after {cached.ColdStart.TotalSeconds:0.0} s: edge {cached.EdgeUrl}, instances {string.Join(", ", cached.ApiPorts)}");
 
             Console.WriteLine("== starting a second stack with the redirect cache off (scenario 3's baseline), 1 instance");
             var uncached = await BenchStack.StartAsync("uncached", 1, work,
-                new Dictionary<string, string> { ["GROUNDWORK_API__Links__CacheRedirects"] = "false" }, http);
+                new Dictionary<string, string> { ["GROUNDWORK_API__Links__CacheRedirects"] = "false" }, http, options.BuildConfiguration);
             started.Push(() => uncached.DisposeAsync().AsTask());
             Console.WriteLine($"   healthy after {uncached.ColdStart.TotalSeconds:0.0} s");
 
@@ -78,7 +79,7 @@ public static class BenchmarkRun
             await HotSet.WarmAsync(http, [uncached.InstanceUrl(1)], slugs);
 
             Console.WriteLine("== baselines: bare Kestrel, nginx in front of the same two instances");
-            var (bare, bareUrl) = await BaselineServer.StartAsync(work, http);
+            var (bare, bareUrl) = await BaselineServer.StartAsync(work, http, options.BuildConfiguration);
             started.Push(() => bare.StopAsync(TimeSpan.FromSeconds(10)));
             var (nginx, nginxUrl) = await NginxBalancer.StartAsync(work, cached.ApiPorts.Select((_, i) => cached.InstanceUrl(i + 1)), http);
             started.Push(() => nginx.StopAsync(TimeSpan.FromSeconds(10)));
@@ -107,12 +108,13 @@ public static class BenchmarkRun
                 DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 Repo.ShortCommit(),
                 $"{Environment.ProcessorCount} cores, {Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024))} GiB, {RuntimeInformation.OSDescription}; load generator (wrk) and every server share these cores",
-                "stack, edge and baselines built in Release",
+                $"stack, edge and baselines built in {options.BuildConfiguration}",
                 new BenchOptionsRecord(options.Repetitions, options.Duration.TotalSeconds, options.WarmUp.TotalSeconds, options.Connections, options.Threads, options.HotSlugs),
                 results,
                 [
-                    "The stack runs as `./groundwork up` runs it (AppHost with the Aspire dashboard receiving the instances' OpenTelemetry over OTLP), in Release, environment Production.",
+                    $"The stack runs as `./groundwork up` runs it (AppHost with the Aspire dashboard receiving the instances' OpenTelemetry over OTLP), built in {options.BuildConfiguration}, environment Production.",
                     "Ratios below 1 for throughput (above 1 for latency) mean the subject is slower than its baseline.",
+                    $"Machine load (1/5/15-min load average) at the start: {loadBefore}; at the end: {LoadAverage()}. Anything above ~2 means other work shared the 2 cores during the run.",
                 ]);
             return run;
         }
@@ -140,6 +142,18 @@ public static class BenchmarkRun
             "Cold start: AppHost process start with a fresh data directory (mariadb-install-db for primary and replica, replication set up, Redis, migrations, instances, edge) until the edge and every instance report healthy; the build is not included.",
             $"The second stack (1 instance, cache off) started in {uncached.ColdStart.TotalSeconds:0.0} s while the first one idled.",
         ], new { coldStartSeconds = cached.ColdStart.TotalSeconds, secondStackColdStartSeconds = uncached.ColdStart.TotalSeconds, instanceRssMiB = instanceRss, edgeRssMiB = edgeRss, bareKestrelRssMiB = bareRss, nginxRssMiB = nginxRss });
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
     }
 
     private static bool OnPath(string tool) =>
