@@ -93,18 +93,23 @@ export function layoutBars(bars: readonly Bar[], scale: Scale, plot: Plot): BarR
   });
 }
 
-/** Indexes of the bars that get an x-axis label: about `count`, evenly spaced, always the first. */
-export function labelIndexes(length: number, count = 6): number[] {
-  if (length <= 0) return [];
-  const every = Math.max(1, Math.ceil(length / count));
+/** Label spacing in buckets: round times (every 10 minutes, 4 hours, 5 days) instead of wherever the range starts. */
+const LABEL_EVERY: Record<Bucket, number> = { minute: 10, hour: 4, day: 5 };
+
+/** Indexes of the bars that get an x-axis label: those starting at a round time (in UTC bucket counts). */
+export function labelIndexes(bars: readonly Bar[], bucket: Bucket): number[] {
+  const every = LABEL_EVERY[bucket];
+  const width = bucketMs(bucket);
   const result: number[] = [];
-  for (let i = 0; i < length; i += every) result.push(i);
+  bars.forEach((bar, i) => {
+    if (Math.round(bar.at.getTime() / width) % every === 0) result.push(i);
+  });
   return result;
 }
 
 export function formatBucket(at: Date, bucket: Bucket, locale?: string): string {
   const options: Intl.DateTimeFormatOptions =
-    bucket === "day" ? { month: "short", day: "numeric" } : { hour: "2-digit", minute: "2-digit" };
+    bucket === "day" ? { month: "short", day: "numeric" } : { hour: "numeric", minute: "2-digit" };
   return new Intl.DateTimeFormat(locale, options).format(at);
 }
 
@@ -136,7 +141,7 @@ export function renderChart(bars: readonly Bar[], bucket: Bucket, title: string)
     root.append(bar);
   }
   const slot = bars.length === 0 ? 0 : (plot.width - plot.left - plot.right) / bars.length;
-  for (const i of labelIndexes(bars.length)) {
+  for (const i of labelIndexes(bars, bucket)) {
     root.append(svg("text", { x: plot.left + i * slot + slot / 2, y: plot.height - 8, class: "tick tick-x" }, formatBucket(bars[i]!.at, bucket)));
   }
   root.append(svg("line", { x1: plot.left, x2: plot.width - plot.right, y1: plot.top + innerHeight, y2: plot.top + innerHeight, class: "axis" }));

@@ -83,10 +83,12 @@ describe("layoutBars", () => {
 });
 
 describe("labelIndexes and floorToBucket", () => {
-  it("labels about six evenly spaced bars starting at the first", () => {
-    expect(labelIndexes(60)).toEqual([0, 10, 20, 30, 40, 50]);
-    expect(labelIndexes(3)).toEqual([0, 1, 2]);
-    expect(labelIndexes(0)).toEqual([]);
+  it("labels bars that start at round times", () => {
+    const minutes = Array.from({ length: 60 }, (_, i) => ({ at: new Date(Date.UTC(2026, 0, 1, 10, 3 + i)), clicks: 0 }));
+    expect(labelIndexes(minutes, "minute").map((i) => minutes[i]!.at.toISOString().slice(11, 16))).toEqual(["10:10", "10:20", "10:30", "10:40", "10:50", "11:00"]);
+    const hours = Array.from({ length: 24 }, (_, i) => ({ at: new Date(Date.UTC(2026, 0, 1, 1 + i)), clicks: 0 }));
+    expect(labelIndexes(hours, "hour").map((i) => hours[i]!.at.getUTCHours())).toEqual([4, 8, 12, 16, 20, 0]);
+    expect(labelIndexes([], "day")).toEqual([]);
   });
 
   it("floors to the bucket start", () => {

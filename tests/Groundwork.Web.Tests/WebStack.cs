@@ -1,0 +1,88 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Groundwork.Testing;
+using Microsoft.Playwright;
+
+namespace Groundwork.Web.Tests;
+
+[CollectionDefinition(Name)]
+public sealed class WebCollection : ICollectionFixture<WebStack>
+{
+    public const string Name = "web";
+}
+
+/// <summary>
+/// One local stack (AppHost: databases, Redis, two Api instances, the edge serving web/dist) and one Chromium for
+/// every browser test. Each test opens its own browser context (fresh cookies) with <see cref="OpenAsync"/>.
+/// </summary>
+public sealed class WebStack : IAsyncLifetime
+{
+    /// <summary>The OS Chromium (Playwright's own download does not work here); GROUNDWORK_CHROMIUM overrides it.</summary>
+    public static string ChromiumPath => Environment.GetEnvironmentVariable("GROUNDWORK_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
+
+    private IPlaywright? playwright;
+    private IBrowser? browser;
+
+    public LocalStack Stack { get; } = new();
+    public StubTarget Target { get; private set; } = null!;
+    public IBrowser Browser => browser ?? throw new InvalidOperationException("Chromium is not started.");
+    public Uri EdgeUrl => Stack.EdgeUrl;
+
+    public async Task InitializeAsync()
+    {
+        RepositoryPaths.EnsureWebBuilt();
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"Chromium not found at {ChromiumPath}: `apt-get install -y chromium` (or set GROUNDWORK_CHROMIUM).");
+        }
+        Target = new StubTarget();
+        await Stack.InitializeAsync();
+        playwright = await Playwright.CreateAsync();
+        browser = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run",
+                // The stubbed external site, and nothing else off this machine: any other host fails to resolve.
+                $"--host-resolver-rules=MAP {StubTarget.Host} 127.0.0.1:{Target.Port}, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            ],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (browser is not null)
+        {
+            await browser.CloseAsync();
+        }
+        playwright?.Dispose();
+        await Stack.DisposeAsync();
+        Target?.Dispose();
+    }
+
+    public Task<BrowserSession> OpenAsync(string testName, BrowserNewContextOptions? options = null) =>
+        BrowserSession.OpenAsync(this, testName, options);
+
+    /// <summary>Creates a link through the public API (setup that is not itself under test).</summary>
+    public async Task<CreatedLink> CreateLinkAsync(string url, string? slug = null)
+    {
+        using var client = Stack.CreateEdgeClient();
+        using var response = await client.PostAsJsonAsync("/api/links", new { url, slug });
+        Assert.True(response.IsSuccessStatusCode, $"creating a link failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<CreatedLink>(JsonSerializerOptions.Web))!;
+    }
+
+    /// <summary>GET of a short link without following it: what a client sees from the edge.</summary>
+    public async Task<HttpResponseMessage> GetShortLinkAsync(string slug)
+    {
+        using var client = Stack.CreateEdgeClient();
+        return await client.GetAsync("/" + slug);
+    }
+
+    public static string UniqueSlug(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 64)];
+}
+
+public sealed record CreatedLink(string Slug, string Url, string ShortUrl, DateTime CreatedAt);
