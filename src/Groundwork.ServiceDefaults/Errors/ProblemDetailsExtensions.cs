@@ -21,6 +21,8 @@ public static class ProblemDetailsExtensions
             var traceId = Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
             context.ProblemDetails.Extensions["traceId"] = traceId;
         });
+        // After AddProblemDetails, so the default writer still serves clients that accept JSON.
+        builder.Services.AddSingleton<IProblemDetailsWriter, ProblemJsonFallbackWriter>();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddExceptionHandler<DependencyDownExceptionHandler>();
         return builder;
