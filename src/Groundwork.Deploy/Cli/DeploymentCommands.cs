@@ -130,15 +130,10 @@ internal static partial class DeployCli
                     AnsiConsole.MarkupLineInterpolated($"  {instance.Name} {instance.Url} pid {instance.Pid} ({state})");
                 }
             }
-            if (records.Count > 0)
+            // Plain lines, not a table: Jenkins logs and scripts read them.
+            foreach (var record in records.TakeLast(10))
             {
-                var table = new Table().AddColumns("when (UTC)", "version", "by", "result");
-                foreach (var record in records.TakeLast(10))
-                {
-                    table.AddRow(Markup.Escape(record.At.ToString("u")), Markup.Escape(record.Version), Markup.Escape(record.By),
-                        Markup.Escape(record.Succeeded ? "ok" : "failed: " + record.Note));
-                }
-                AnsiConsole.Write(table);
+                Console.WriteLine($"  {record.At:u}  {record.Version}  by {record.By}  {(record.Succeeded ? "ok" : "failed: " + record.Note)}");
             }
             return 0;
         });
