@@ -22,10 +22,12 @@ public sealed class BenchStack : IAsyncDisposable
     public TimeSpan ColdStart { get; }
     public int EdgePort { get; }
     public int[] ApiPorts { get; }
+    public int RedisPort { get; }
     public string DataDirectory { get; }
 
-    private BenchStack(string name, ChildProcess appHost, StackManifest manifest, TimeSpan coldStart, int edgePort, int[] apiPorts, string dataDirectory)
+    private BenchStack(string name, ChildProcess appHost, StackManifest manifest, TimeSpan coldStart, int edgePort, int[] apiPorts, int redisPort, string dataDirectory)
     {
+        RedisPort = redisPort;
         Name = name;
         _appHost = appHost;
         Manifest = manifest;
@@ -66,6 +68,7 @@ public sealed class BenchStack : IAsyncDisposable
         }
         var edgePort = Port();
         var apiPorts = Enumerable.Range(0, instances).Select(_ => Port()).ToArray();
+        var redisPort = Port();
         string S(int p) => p.ToString(CultureInfo.InvariantCulture);
         var environment = new Dictionary<string, string>
         {
@@ -73,7 +76,7 @@ public sealed class BenchStack : IAsyncDisposable
             ["GROUNDWORK_API_PORTS"] = string.Join(',', apiPorts.Select(S)),
             ["GROUNDWORK_PRIMARY_PORT"] = S(Port()),
             ["GROUNDWORK_REPLICA_PORT"] = S(Port()),
-            ["GROUNDWORK_REDIS_PORT"] = S(Port()),
+            ["GROUNDWORK_REDIS_PORT"] = S(redisPort),
             ["GROUNDWORK_DATA_DIR"] = Path.Combine(dataDirectory, "data"),
             // Creation is rate limited per client; the load generator is one client.
             ["GROUNDWORK_CREATE_LIMIT"] = "100000000",
@@ -104,7 +107,7 @@ public sealed class BenchStack : IAsyncDisposable
             var manifestPath = Path.Combine(dataDirectory, "data", "stack.json");
             var manifest = JsonSerializer.Deserialize<StackManifest>(await File.ReadAllTextAsync(manifestPath), JsonSerializerOptions.Web)
                 ?? throw new InvalidOperationException($"{manifestPath} is empty");
-            return new BenchStack(name, appHost, manifest, coldStart, edgePort, apiPorts, dataDirectory);
+            return new BenchStack(name, appHost, manifest, coldStart, edgePort, apiPorts, redisPort, dataDirectory);
         }
         catch
         {

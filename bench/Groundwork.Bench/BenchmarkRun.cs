@@ -93,7 +93,7 @@ public static class BenchmarkRun
             Console.WriteLine($"   cache-off stack: {idle[1]}");
 
             var wrk = new Wrk(options, slugsFile);
-            var scenarios = new Scenarios(options, wrk, cached, uncached, bareUrl, nginxUrl, idle[0], idle[1]);
+            var scenarios = new Scenarios(options, wrk, cached, uncached, bareUrl, nginxUrl, bare.Pid, nginx.Pid, idle[0], idle[1]);
             var results = new List<ScenarioResult>
             {
                 await scenarios.RedirectDirectAsync(),

@@ -11,35 +11,48 @@ public sealed class Scenarios(
     BenchStack uncached,
     string bareKestrelUrl,
     string nginxUrl,
+    int bareKestrelPid,
+    int nginxPid,
     BackgroundRate cachedIdle,
     BackgroundRate uncachedIdle)
 {
     private const string Redirect = "redirect.lua";
 
-    private async Task<(List<WrkResult> Subject, List<WrkResult> Baseline)> SideBySideAsync(string subjectUrl, string baselineUrl, string script)
+    private async Task<MeasuredLoad> RunAsync(string url, string script, CpuMeter cpu)
+    {
+        var before = cpu.CpuSeconds();
+        var load = await wrk.RunAsync(url, script, options.Duration);
+        return new MeasuredLoad(load, cpu.CpuSeconds() - before);
+    }
+
+    private async Task<(List<MeasuredLoad> Subject, List<MeasuredLoad> Baseline)> SideBySideAsync(string subjectUrl, CpuMeter subjectCpu, string baselineUrl, CpuMeter baselineCpu, string script)
     {
         await wrk.RunAsync(subjectUrl, script, options.WarmUp);
         await wrk.RunAsync(baselineUrl, script, options.WarmUp);
-        var subject = new List<WrkResult>();
-        var baseline = new List<WrkResult>();
+        var subject = new List<MeasuredLoad>();
+        var baseline = new List<MeasuredLoad>();
         for (var rep = 0; rep < options.Repetitions; rep++)
         {
             if (rep % 2 == 0)
             {
-                subject.Add(await wrk.RunAsync(subjectUrl, script, options.Duration));
-                baseline.Add(await wrk.RunAsync(baselineUrl, script, options.Duration));
+                subject.Add(await RunAsync(subjectUrl, script, subjectCpu));
+                baseline.Add(await RunAsync(baselineUrl, script, baselineCpu));
             }
             else
             {
-                baseline.Add(await wrk.RunAsync(baselineUrl, script, options.Duration));
-                subject.Add(await wrk.RunAsync(subjectUrl, script, options.Duration));
+                baseline.Add(await RunAsync(baselineUrl, script, baselineCpu));
+                subject.Add(await RunAsync(subjectUrl, script, subjectCpu));
             }
-            Console.WriteLine($"   rep {rep + 1}: subject {subject[^1].Rps:0} req/s p99 {subject[^1].P99Ms:0.0} ms | baseline {baseline[^1].Rps:0} req/s p99 {baseline[^1].P99Ms:0.0} ms");
+            Console.WriteLine($"   rep {rep + 1}: subject {subject[^1].Load.Rps:0} req/s p99 {subject[^1].Load.P99Ms:0.0} ms {subject[^1].CpuUsPerRequest:0} µs CPU/req | baseline {baseline[^1].Load.Rps:0} req/s p99 {baseline[^1].Load.P99Ms:0.0} ms {baseline[^1].CpuUsPerRequest:0} µs CPU/req");
         }
         return (subject, baseline);
     }
 
-    private static Metric Compare(string name, string unit, List<WrkResult> subject, List<WrkResult> baseline, Func<WrkResult, double> value, Goal? goal) =>
+    private static Metric Compare(string name, string unit, List<MeasuredLoad> subject, List<MeasuredLoad> baseline, Func<MeasuredLoad, double> value, Goal? goal) =>
+        new(name, unit, Spread.Of(subject.Select(value)), Spread.Of(baseline.Select(value)),
+            Spread.Of(subject.Zip(baseline, (s, b) => value(s) / value(b))), goal);
+
+    private static Metric CompareLoads(string name, string unit, List<WrkResult> subject, List<WrkResult> baseline, Func<WrkResult, double> value, Goal? goal) =>
         new(name, unit, Spread.Of(subject.Select(value)), Spread.Of(baseline.Select(value)),
             Spread.Of(subject.Zip(baseline, (s, b) => value(s) / value(b))), goal);
 
@@ -55,25 +68,35 @@ public sealed class Scenarios(
     public async Task<ScenarioResult> RedirectDirectAsync()
     {
         Console.WriteLine("== 1. redirect hot path, one instance direct vs bare Kestrel");
-        var (subject, baseline) = await SideBySideAsync(cached.InstanceUrl(1), bareKestrelUrl, Redirect);
+        var (subject, baseline) = await SideBySideAsync(
+            cached.InstanceUrl(1), CpuMeter.ForListeners("api-1", cached.ApiPorts[0]),
+            bareKestrelUrl, CpuMeter.ForGroup("bare Kestrel", bareKestrelPid), Redirect);
         return new ScenarioResult(1, "Redirect hot path, one instance direct", "api-1 GET /{slug} (cache warm)", "bare Kestrel constant 302",
         [
-            Compare("throughput", "req/s", subject, baseline, r => r.Rps, Goal.Min(0.8, "≥ 0.8 ×")),
-            Compare("p50 latency", "ms", subject, baseline, r => r.P50Ms, null),
-            Compare("p99 latency", "ms", subject, baseline, r => r.P99Ms, Goal.Max(1.5, "≤ 1.5 ×")),
-        ], [.. ErrorNotes("api-1", subject), .. ErrorNotes("bare Kestrel", baseline)], new { subject, baseline });
+            Compare("throughput", "req/s", subject, baseline, r => r.Load.Rps, Goal.Min(0.8, "≥ 0.8 ×")),
+            Compare("p50 latency", "ms", subject, baseline, r => r.Load.P50Ms, null),
+            Compare("p99 latency", "ms", subject, baseline, r => r.Load.P99Ms, Goal.Max(1.5, "≤ 1.5 ×")),
+            Compare("server CPU per request", "µs", subject, baseline, r => r.CpuUsPerRequest, null),
+        ], [.. ErrorNotes("api-1", subject.Select(r => r.Load)), .. ErrorNotes("bare Kestrel", baseline.Select(r => r.Load)),
+            "CPU per request: user + system CPU of the server process (api-1, or bare Kestrel) over the run ÷ requests served; the least noise-sensitive figure on a shared machine."],
+        new { subject, baseline });
     }
 
     public async Task<ScenarioResult> RedirectThroughEdgeAsync()
     {
         Console.WriteLine("== 2. redirect through the edge vs nginx, both in front of the same two instances");
-        var (subject, baseline) = await SideBySideAsync(cached.EdgeUrl, nginxUrl, Redirect);
+        var (subject, baseline) = await SideBySideAsync(
+            cached.EdgeUrl, CpuMeter.ForListeners("edge", cached.EdgePort),
+            nginxUrl, CpuMeter.ForGroup("nginx", nginxPid), Redirect);
         return new ScenarioResult(2, "Redirect through the edge (2 instances)", "Groundwork.Edge (YARP)", "nginx (same 2 instances)",
         [
-            Compare("throughput", "req/s", subject, baseline, r => r.Rps, Goal.Min(1.0, "≥ 1.0 ×")),
-            Compare("p50 latency", "ms", subject, baseline, r => r.P50Ms, null),
-            Compare("p99 latency", "ms", subject, baseline, r => r.P99Ms, Goal.Max(1.2, "≤ 1.2 ×")),
-        ], [.. ErrorNotes("edge", subject), .. ErrorNotes("nginx", baseline)], new { subject, baseline });
+            Compare("throughput", "req/s", subject, baseline, r => r.Load.Rps, Goal.Min(1.0, "≥ 1.0 ×")),
+            Compare("p50 latency", "ms", subject, baseline, r => r.Load.P50Ms, null),
+            Compare("p99 latency", "ms", subject, baseline, r => r.Load.P99Ms, Goal.Max(1.2, "≤ 1.2 ×")),
+            Compare("balancer CPU per request", "µs", subject, baseline, r => r.CpuUsPerRequest, null),
+        ], [.. ErrorNotes("edge", subject.Select(r => r.Load)), .. ErrorNotes("nginx", baseline.Select(r => r.Load)),
+            "CPU per request: the balancer's own CPU only (the edge process; nginx master + workers), the instances behind both are the same."],
+        new { subject, baseline });
     }
 
     /// <summary>Database statements one load window caused, the idle background subtracted.</summary>
@@ -96,16 +119,18 @@ public sealed class Scenarios(
         return new DatabaseCost(replicaReads + primaryReads, writes, replicaReads, primaryReads, bookkeeping, seconds);
     }
 
-    private async Task<(WrkResult Load, DatabaseCost Cost)> MeasuredAsync(BenchStack stack, BackgroundRate idle, string url, string script, bool countLinks)
+    private async Task<(WrkResult Load, DatabaseCost Cost, double CpuUsPerRequest)> MeasuredAsync(BenchStack stack, BackgroundRate idle, string url, string script, bool countLinks, CpuMeter cpu)
     {
         var links0 = countLinks ? await StatementCounts.ScalarAsync(stack.Manifest.PrimaryConnectionString, "SELECT COUNT(*) FROM links") : 0;
         var before = await DataTierSnapshot.TakeAsync(stack.Manifest);
+        var cpu0 = cpu.CpuSeconds();
         var load = await wrk.RunAsync(url, script, options.Duration);
+        var cpuUs = load.Requests == 0 ? double.NaN : (cpu.CpuSeconds() - cpu0) * 1e6 / load.Requests;
         // Let the instances' click flush (every 5 s) land inside the window: writes caused by this load are counted.
         await Task.Delay(TimeSpan.FromSeconds(options.Smoke ? 0 : 5.5));
         var after = await DataTierSnapshot.TakeAsync(stack.Manifest);
         var links1 = countLinks ? await StatementCounts.ScalarAsync(stack.Manifest.PrimaryConnectionString, "SELECT COUNT(*) FROM links") : 0;
-        return (load, Cost(before, after, idle, links1 - links0));
+        return (load, Cost(before, after, idle, links1 - links0), cpuUs);
     }
 
     public async Task<ScenarioResult> CacheEffectAsync()
@@ -115,19 +140,22 @@ public sealed class Scenarios(
         var offUrl = uncached.InstanceUrl(1);
         await wrk.RunAsync(onUrl, Redirect, options.WarmUp);
         await wrk.RunAsync(offUrl, Redirect, options.WarmUp);
-        var on = new List<(WrkResult Load, DatabaseCost Cost)>();
-        var off = new List<(WrkResult Load, DatabaseCost Cost)>();
+        var on = new List<(WrkResult Load, DatabaseCost Cost, double CpuUsPerRequest)>();
+        var off = new List<(WrkResult Load, DatabaseCost Cost, double CpuUsPerRequest)>();
+        // The whole stack's CPU per redirect: the instance and the data tier (primary, replica, Redis).
+        var onCpu = CpuMeter.ForListeners("cache on", [cached.ApiPorts[0], .. DataTierPorts(cached)]);
+        var offCpu = CpuMeter.ForListeners("cache off", [uncached.ApiPorts[0], .. DataTierPorts(uncached)]);
         for (var rep = 0; rep < options.Repetitions; rep++)
         {
             if (rep % 2 == 0)
             {
-                on.Add(await MeasuredAsync(cached, cachedIdle, onUrl, Redirect, countLinks: false));
-                off.Add(await MeasuredAsync(uncached, uncachedIdle, offUrl, Redirect, countLinks: false));
+                on.Add(await MeasuredAsync(cached, cachedIdle, onUrl, Redirect, countLinks: false, onCpu));
+                off.Add(await MeasuredAsync(uncached, uncachedIdle, offUrl, Redirect, countLinks: false, offCpu));
             }
             else
             {
-                off.Add(await MeasuredAsync(uncached, uncachedIdle, offUrl, Redirect, countLinks: false));
-                on.Add(await MeasuredAsync(cached, cachedIdle, onUrl, Redirect, countLinks: false));
+                off.Add(await MeasuredAsync(uncached, uncachedIdle, offUrl, Redirect, countLinks: false, offCpu));
+                on.Add(await MeasuredAsync(cached, cachedIdle, onUrl, Redirect, countLinks: false, onCpu));
             }
             Console.WriteLine($"   rep {rep + 1}: cache {on[^1].Load.Rps:0} req/s, {PerThousand(on[^1], c => c.Reads):0.00} reads + {PerThousand(on[^1], c => c.Writes):0.00} writes per 1000 | no cache {off[^1].Load.Rps:0} req/s, {PerThousand(off[^1], c => c.Reads):0.0} reads per 1000");
         }
@@ -135,8 +163,10 @@ public sealed class Scenarios(
         var offLoads = off.Select(x => x.Load).ToList();
         return new ScenarioResult(3, "Cache effect on redirects", "api-1 with the cache (L1 + Redis)", "api-1 of a second stack with Links:CacheRedirects=false",
         [
-            Compare("throughput (speed-up)", "req/s", onLoads, offLoads, r => r.Rps, Goal.Min(5, "≥ 5 ×")),
-            Compare("p99 latency", "ms", onLoads, offLoads, r => r.P99Ms, null),
+            CompareLoads("throughput (speed-up)", "req/s", onLoads, offLoads, r => r.Rps, Goal.Min(5, "≥ 5 ×")),
+            CompareLoads("p99 latency", "ms", onLoads, offLoads, r => r.P99Ms, null),
+            new Metric("stack CPU per redirect (instance + primary + replica + Redis)", "µs", Spread.Of(on.Select(x => x.CpuUsPerRequest)), Spread.Of(off.Select(x => x.CpuUsPerRequest)),
+                Spread.Of(on.Zip(off, (a, b) => a.CpuUsPerRequest / b.CpuUsPerRequest)), null),
             new Metric("database reads per 1,000 redirects", "reads", Spread.Of(on.Select(x => PerThousand(x, c => c.Reads))), Spread.Of(off.Select(x => PerThousand(x, c => c.Reads))), null, Goal.Max(1, "≤ 1")),
             new Metric("database writes per 1,000 redirects", "writes", Spread.Of(on.Select(x => PerThousand(x, c => c.Writes))), Spread.Of(off.Select(x => PerThousand(x, c => c.Writes))), null, Goal.Max(10, "≤ 10")),
         ],
@@ -144,10 +174,16 @@ public sealed class Scenarios(
             .. ErrorNotes("cache on", onLoads), .. ErrorNotes("cache off", offLoads),
             $"Idle background subtracted (replica monitors, health probes): cache-on stack {cachedIdle.PrimarySelectsPerSecond:0.0} SELECT/s on the primary, {cachedIdle.ReplicaSelectsPerSecond:0.0}/s on the replica; cache-off stack {uncachedIdle.PrimarySelectsPerSecond:0.0}/s and {uncachedIdle.ReplicaSelectsPerSecond:0.0}/s.",
             "Each window runs 5.5 s past the load so the instances' 5-second click flush is inside it.",
-        ], new { cacheOn = on.Select(x => new { x.Load, x.Cost }), cacheOff = off.Select(x => new { x.Load, x.Cost }) });
+        ], new { cacheOn = on.Select(x => new { x.Load, x.Cost, x.CpuUsPerRequest }), cacheOff = off.Select(x => new { x.Load, x.Cost, x.CpuUsPerRequest }) });
     }
 
-    private static double PerThousand((WrkResult Load, DatabaseCost Cost) run, Func<DatabaseCost, double> value) =>
+    private static int[] DataTierPorts(BenchStack stack) =>
+        [PortOf(stack.Manifest.PrimaryConnectionString), PortOf(stack.Manifest.ReplicaConnectionString), stack.RedisPort];
+
+    private static int PortOf(string connectionString) =>
+        (int)new MySqlConnector.MySqlConnectionStringBuilder(connectionString).Port;
+
+    private static double PerThousand((WrkResult Load, DatabaseCost Cost, double CpuUsPerRequest) run, Func<DatabaseCost, double> value) =>
         run.Load.Requests == 0 ? double.NaN : value(run.Cost) * 1000.0 / run.Load.Requests;
 
     public async Task<ScenarioResult> CreateLinksAsync()
@@ -201,10 +237,11 @@ public sealed class Scenarios(
     {
         Console.WriteLine("== 5. replica share under a mixed load (90 % redirects, 8 % stats, 2 % creates) through the edge");
         await wrk.RunAsync(cached.EdgeUrl, "mixed.lua", options.WarmUp);
-        var runs = new List<(WrkResult Load, DatabaseCost Cost)>();
+        var runs = new List<(WrkResult Load, DatabaseCost Cost, double CpuUsPerRequest)>();
+        var cpu = CpuMeter.ForListeners("stack", [cached.EdgePort, .. cached.ApiPorts, .. DataTierPorts(cached)]);
         for (var rep = 0; rep < options.Repetitions; rep++)
         {
-            runs.Add(await MeasuredAsync(cached, cachedIdle, cached.EdgeUrl, "mixed.lua", countLinks: true));
+            runs.Add(await MeasuredAsync(cached, cachedIdle, cached.EdgeUrl, "mixed.lua", countLinks: true, cpu));
             var c = runs[^1].Cost;
             Console.WriteLine($"   rep {rep + 1}: {runs[^1].Load.Rps:0} req/s, reads: replica {c.ReplicaReads:0}, primary {c.PrimaryReads:0} → {Share(c):P1} on the replica");
         }
@@ -213,13 +250,14 @@ public sealed class Scenarios(
             new Metric("share of database reads on the replica", "%", Spread.Of(runs.Select(r => Share(r.Cost) * 100)), null, null, Goal.Min(95, "≥ 95 %")),
             new Metric("throughput", "req/s", Spread.Of(runs.Select(r => r.Load.Rps)), null, null, null),
             new Metric("p99 latency", "ms", Spread.Of(runs.Select(r => r.Load.P99Ms)), null, null, null),
+            new Metric("stack CPU per request (edge + instances + data tier)", "µs", Spread.Of(runs.Select(r => r.CpuUsPerRequest)), null, null, null),
             new Metric("replica reads per second", "reads/s", Spread.Of(runs.Select(r => r.Cost.ReplicaReads / r.Cost.Seconds)), null, null, null),
             new Metric("primary reads per second", "reads/s", Spread.Of(runs.Select(r => r.Cost.PrimaryReads / r.Cost.Seconds)), null, null, null),
         ],
         [
             .. ErrorNotes("mixed load", runs.Select(r => r.Load)),
             "Reads are SELECTs counted by MariaDB (Com_select) on each server, idle background subtracted; the SELECT LAST_INSERT_ID() of each insert and the SELECT @@gtid_binlog_pos after each write (read-your-writes position) are bookkeeping of writes and are not counted as reads.",
-        ], runs.Select(r => new { r.Load, r.Cost }));
+        ], runs.Select(r => new { r.Load, r.Cost, r.CpuUsPerRequest }));
     }
 
     private static double Share(DatabaseCost cost) => cost.Reads <= 0 ? double.NaN : cost.ReplicaReads / cost.Reads;
