@@ -25,13 +25,7 @@ internal static partial class DeployCli
             // Jenkins logs and test captures: no wrapping at a pretend 80 columns.
             AnsiConsole.Profile.Width = 240;
         }
-        var root = new RootCommand("Groundwork deploy tool: build once, deploy anywhere.");
-        root.Options.Add(ArtifactsOption);
-        root.Subcommands.Add(BuildCommand());
-        root.Subcommands.Add(VerifyCommand());
-        AddDeploymentCommands(root);
-
-        var parse = root.Parse(args);
+        var parse = Create().Parse(args);
         if (parse.Errors.Count > 0)
         {
             var message = string.Join(' ', parse.Errors[0].Message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
@@ -49,13 +43,25 @@ internal static partial class DeployCli
         }
     }
 
+    /// <summary>The command tree (also what the Jenkins job tests parse the jobs' command lines with).</summary>
+    internal static RootCommand Create()
+    {
+        var root = new RootCommand("Groundwork deploy tool: build once, deploy anywhere.");
+        root.Options.Add(ArtifactsOption);
+        root.Subcommands.Add(BuildCommand());
+        root.Subcommands.Add(VerifyCommand());
+        AddDeploymentCommands(root);
+        return root;
+    }
+
     private static string ArtifactsDirectory(ParseResult parse, Repository repository) =>
         Path.GetFullPath(parse.GetValue(ArtifactsOption) ?? repository.ArtifactsDirectory);
 
     private static Command BuildCommand()
     {
         var version = new Option<string?>("--version") { Description = "Artifact version (default: <yyyyMMdd>.<short sha>[+dirty] from git)" };
-        var command = new Command("build", "Build artifacts/groundwork-<version>/ and its .tar.gz from the work tree") { version };
+        var versionFile = new Option<string?>("--version-file") { Description = "Also write the version to this file (for CI jobs)" };
+        var command = new Command("build", "Build artifacts/groundwork-<version>/ and its .tar.gz from the work tree") { version, versionFile };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var requested = parse.GetValue(version);
@@ -68,6 +74,10 @@ internal static partial class DeployCli
                 new ArtifactBuilder(repository, step).BuildAsync(requested, ArtifactsDirectory(parse, repository), cancellationToken));
             AnsiConsole.MarkupLineInterpolated(
                 $"[green]built[/] {built.Manifest.Version}: {built.Archive} ({built.ArchiveBytes / 1024.0 / 1024.0:F1} MiB, {built.Manifest.Files.Count} files) in {built.Elapsed.TotalSeconds:F0} s");
+            if (parse.GetValue(versionFile) is { } file)
+            {
+                await File.WriteAllTextAsync(file, built.Manifest.Version + "\n", cancellationToken);
+            }
             if (built.Manifest.WebNote is { } note)
             {
                 AnsiConsole.MarkupLineInterpolated($"[yellow]note[/]: {note}");

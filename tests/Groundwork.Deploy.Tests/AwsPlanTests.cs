@@ -1,0 +1,106 @@
+using System.Text;
+using Groundwork.Deploy.Aws;
+
+namespace Groundwork.Deploy.Tests;
+
+/// <summary>staging/production: the plan as data, the dry run, and the fail-fast without credentials.</summary>
+public sealed class AwsPlanTests
+{
+    private static AwsEnvironment Load(string name) => AwsEnvironment.Load(new Repository(ToolProcess.RepoRoot), name);
+
+    [Theory]
+    [InlineData("staging")]
+    [InlineData("production")]
+    public void The_plan_checks_the_artifact_migrates_once_then_rolls_the_app_stack_then_the_static_site(string environment)
+    {
+        var env = Load(environment);
+        var steps = AwsDeployPlan.For(env, "20261127.9a0206f14636");
+        Assert.Equal(4, steps.Count);
+        Assert.Contains($"--bucket {env.ArtifactsBucket} --key groundwork-20261127.9a0206f14636.tar.gz", steps[0].Command);
+        Assert.Contains("groundwork-20261127.9a0206f14636-web.zip", steps[0].Command);
+        Assert.Contains($"--auto-scaling-group-names groundwork-{environment}-app", steps[1].Command);
+        Assert.Contains("aws ssm send-command", steps[1].Command);
+        Assert.Equal($"npx --yes aws-cdk@2.160.0 deploy Groundwork-{environment}-App -c version=20261127.9a0206f14636 --require-approval never --exclusively", steps[2].Command);
+        Assert.Equal($"npx --yes aws-cdk@2.160.0 deploy Groundwork-{environment}-StaticSite -c version=20261127.9a0206f14636 --require-approval never --exclusively", steps[3].Command);
+        Assert.Contains("invalidates CloudFront", steps[3].Title);
+    }
+
+    [Fact]
+    public void The_one_off_migration_ships_its_script_intact_and_verifies_the_artifact_before_running_it()
+    {
+        var env = Load("staging");
+        var step = AwsDeployPlan.For(env, "1.4.2")[1];
+        var encoded = System.Text.RegularExpressions.Regex.Match(step.Command, "echo ([A-Za-z0-9+/=]+) \\| base64 -d \\| bash").Groups[1].Value;
+        var script = Encoding.UTF8.GetString(Convert.FromBase64String(encoded));
+        Assert.Equal(step.Script, script);
+        var lines = script.Split('\n');
+        var check = Array.FindIndex(lines, l => l.Contains("sha256sum --check --strict"));
+        var migrate = Array.FindIndex(lines, l => l.EndsWith("Groundwork.Api.dll\" migrate", StringComparison.Ordinal));
+        Assert.True(check >= 0 && migrate > check, script);
+        Assert.Contains($"s3://{env.ArtifactsBucket}/groundwork-1.4.2.tar.gz", script);
+    }
+
+    [Fact]
+    public void Environments_differ_only_in_configuration()
+    {
+        var staging = AwsDeployPlan.For(Load("staging"), "1.4.2");
+        var production = AwsDeployPlan.For(Load("production"), "1.4.2");
+        Assert.Equal(staging.Count, production.Count);
+        for (var i = 0; i < staging.Count; i++)
+        {
+            Assert.Equal(staging[i].Command.Replace("staging", "ENV"), production[i].Command.Replace("production", "ENV")
+                .Replace(Load("production").Account, Load("staging").Account).Replace(Load("production").Region, Load("staging").Region));
+        }
+    }
+
+    [Fact]
+    public async Task A_dry_run_prints_every_step_without_credentials()
+    {
+        var run = await ToolProcess.RunAsync(["deploy", "--env", "production", "--version", "1.4.2", "--dry-run", "--no-synth"], BuiltArtifactTests.NoAws());
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("aws s3api head-object", run.Output);
+        Assert.Contains("aws ssm send-command", run.Output);
+        Assert.Contains("deploy Groundwork-production-App -c version=1.4.2 --require-approval never", run.Output);
+        Assert.Contains("deploy Groundwork-production-StaticSite -c version=1.4.2", run.Output);
+        Assert.Contains("Groundwork.Api.dll\" migrate", run.Output);
+    }
+
+    [Fact]
+    public async Task A_dry_run_synthesizes_the_app_and_static_site_stacks_of_that_version()
+    {
+        using var temp = new TemporaryDirectory();
+        var run = await ToolProcess.RunAsync(["deploy", "--env", "staging", "--version", "1.4.2", "--dry-run", "--artifacts", temp.Path],
+            BuiltArtifactTests.NoAws(), TimeSpan.FromMinutes(8));
+        Assert.True(run.ExitCode == 0, run.Error + run.Output);
+        Assert.Matches(@"would deploy Groundwork-staging-App: \d+ resources", run.Output);
+        Assert.Matches(@"would deploy Groundwork-staging-StaticSite: \d+ resources", run.Output);
+        var template = File.ReadAllText(Path.Combine(temp.Path, "cdk.out-staging-1.4.2", "Groundwork-staging-App.template.json"));
+        Assert.Contains("1.4.2", template);
+    }
+
+    [Theory]
+    [InlineData("staging")]
+    [InlineData("production")]
+    public async Task Without_aws_credentials_a_deploy_fails_at_once_with_one_line(string environment)
+    {
+        var run = await ToolProcess.RunAsync(["deploy", "--env", environment, "--version", "1.4.2"], BuiltArtifactTests.NoAws());
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal($"groundwork-deploy: No AWS credentials for deploying to {environment}: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (Jenkins uses its instance role).", line);
+    }
+
+    [Theory]
+    [InlineData("deploy --env qa --version 1.0")]
+    [InlineData("deploy --env staging")]
+    [InlineData("deploy --env staging --version a;b")]
+    [InlineData("rollback")]
+    [InlineData("publish x.tar.gz --to http://example.com")]
+    [InlineData("frobnicate")]
+    public async Task Bad_input_gets_one_line_and_a_non_zero_exit(string arguments)
+    {
+        var run = await ToolProcess.RunAsync(arguments.Split(' '), BuiltArtifactTests.NoAws());
+        Assert.NotEqual(0, run.ExitCode);
+        var line = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("groundwork-deploy: ", line);
+    }
+}

@@ -1,0 +1,142 @@
+using System.Text.RegularExpressions;
+using Groundwork.Deploy.Cli;
+using YamlDotNet.RepresentationModel;
+
+namespace Groundwork.Deploy.Tests;
+
+/// <summary>
+/// The two Jenkins jobs and the JCasC file that defines them (no Jenkins here to lint them against): the stages are
+/// there in order, and every call of the deploy tool parses with the tool's own command tree.
+/// </summary>
+public sealed partial class JenkinsJobTests
+{
+    private static readonly string Jenkins = Path.Combine(ToolProcess.RepoRoot, "ci", "jenkins");
+
+    private static string Read(string file) => File.ReadAllText(Path.Combine(Jenkins, file));
+
+    [GeneratedRegex(@"stage\('([^']+)'\)")]
+    private static partial Regex Stage();
+
+    [GeneratedRegex(@"\$\{GROUNDWORK_DEPLOY\} ([^'\n]+)'")]
+    private static partial Regex ToolCall();
+
+    private static IReadOnlyList<string> Stages(string jenkinsfile) => Stage().Matches(jenkinsfile).Select(m => m.Groups[1].Value).ToList();
+
+    /// <summary>The tool's command lines in a Jenkinsfile, with shell variables replaced by sample values.</summary>
+    private static IReadOnlyList<string[]> ToolCalls(string jenkinsfile) => ToolCall().Matches(jenkinsfile)
+        // The tool's own arguments end where the shell takes over again (|| true, && ...).
+        .Select(m => m.Groups[1].Value.Split(["||", "&&", ";"], StringSplitOptions.None)[0]
+            .Replace("${GROUNDWORK_VERSION}", "20261127.9a0206f14636")
+            .Replace("${VERSION}", "20261127.9a0206f14636")
+            .Replace("${ENVIRONMENT}", "production")
+            .Replace("${GROUNDWORK_ARTIFACTS_BUCKET}", "groundwork-artifacts-111111111111-eu-west-1")
+            .Replace("${AWS_REGION}", "eu-west-1")
+            .Replace("\"", "")
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        .ToList();
+
+    private static void AssertParses(string[] arguments)
+    {
+        var parse = DeployCli.Create().Parse(arguments);
+        Assert.True(parse.Errors.Count == 0, $"{string.Join(' ', arguments)}: {string.Join("; ", parse.Errors.Select(e => e.Message))}");
+    }
+
+    [Fact]
+    public void The_build_job_checks_out_tests_builds_verifies_and_publishes_with_the_tool()
+    {
+        var jenkinsfile = Read("build.Jenkinsfile");
+        Assert.Equal(["Checkout", "Test", "Build", "Verify", "Publish"], Stages(jenkinsfile));
+        Assert.Contains("string(name: 'BRANCH'", jenkinsfile);
+        Assert.Contains("./groundwork test", jenkinsfile);
+        var calls = ToolCalls(jenkinsfile);
+        Assert.Equal(["build", "verify", "publish"], calls.Select(c => c[0]));
+        Assert.Contains("--to", calls[2]);
+        Assert.StartsWith("s3://", calls[2][Array.IndexOf(calls[2], "--to") + 1]);
+        foreach (var call in calls)
+        {
+            AssertParses(call);
+        }
+    }
+
+    [Fact]
+    public void The_deploy_job_plans_then_waits_for_approval_in_production_then_deploys_with_the_tool()
+    {
+        var jenkinsfile = Read("deploy.Jenkinsfile");
+        Assert.Equal(["Checkout", "Plan", "Approval", "Deploy"], Stages(jenkinsfile));
+        Assert.Contains("choice(name: 'ENVIRONMENT', choices: ['staging', 'production']", jenkinsfile);
+        Assert.Contains("string(name: 'VERSION'", jenkinsfile);
+        var approval = jenkinsfile[jenkinsfile.IndexOf("stage('Approval')", StringComparison.Ordinal)..jenkinsfile.IndexOf("stage('Deploy')", StringComparison.Ordinal)];
+        Assert.Contains("params.ENVIRONMENT == 'production'", approval);
+        Assert.Contains("input message:", approval);
+
+        var calls = ToolCalls(jenkinsfile);
+        var commands = calls.Select(c => string.Join(' ', c.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)))).ToList();
+        Assert.Contains("deploy", commands);
+        Assert.Contains("rollback", commands);
+        Assert.Contains("status", commands);
+        Assert.Contains(calls, c => c[0] == "deploy" && c.Contains("--dry-run"));
+        Assert.Contains(calls, c => c[0] == "deploy" && !c.Contains("--dry-run") && c.Contains("--env") && c.Contains("--version"));
+        foreach (var call in calls)
+        {
+            AssertParses(call);
+        }
+        // The real deploy comes after the approval stage, the dry run before it.
+        Assert.True(jenkinsfile.IndexOf("--dry-run", StringComparison.Ordinal) < jenkinsfile.IndexOf("stage('Approval')", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("build.Jenkinsfile")]
+    [InlineData("deploy.Jenkinsfile")]
+    public void Jenkinsfiles_are_declarative_pipelines_with_balanced_brackets(string file)
+    {
+        var text = Read(file);
+        Assert.StartsWith("pipeline {", text.Split('\n').First(l => !l.StartsWith("//", StringComparison.Ordinal)));
+        // Brackets outside strings and comments balance (the cheapest lint there is without a Jenkins).
+        var depth = new Dictionary<char, int> { ['{'] = 0, ['('] = 0, ['['] = 0 };
+        var pairs = new Dictionary<char, char> { ['}'] = '{', [')'] = '(', [']'] = '[' };
+        foreach (var line in text.Split('\n').Select(l => l.TrimStart()).Where(l => !l.StartsWith("//", StringComparison.Ordinal)))
+        {
+            var inString = (char?)null;
+            foreach (var c in line)
+            {
+                if (inString is { } quote)
+                {
+                    if (c == quote) inString = null;
+                    continue;
+                }
+                if (c is '\'' or '"') inString = c;
+                else if (depth.ContainsKey(c)) depth[c]++;
+                else if (pairs.TryGetValue(c, out var open)) Assert.True(--depth[open] >= 0, $"{file}: unbalanced '{c}' in: {line}");
+            }
+        }
+        Assert.All(depth.Values, d => Assert.Equal(0, d));
+    }
+
+    [Fact]
+    public void The_jcasc_file_defines_both_jobs_from_their_jenkinsfiles_with_the_same_parameters()
+    {
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(Read("jenkins.yaml")));
+        var root = (YamlMappingNode)yaml.Documents[0].RootNode;
+        Assert.True(root.Children.ContainsKey("jenkins"));
+        var scripts = ((YamlSequenceNode)root["jobs"]).Children
+            .Select(job => ((YamlScalarNode)((YamlMappingNode)job)["script"]).Value!).ToList();
+        Assert.Equal(2, scripts.Count);
+
+        var build = Assert.Single(scripts, s => s.Contains("pipelineJob('groundwork-build')"));
+        Assert.Contains("scriptPath('ci/jenkins/build.Jenkinsfile')", build);
+        Assert.Contains("stringParam('BRANCH'", build);
+
+        var deploy = Assert.Single(scripts, s => s.Contains("pipelineJob('groundwork-deploy')"));
+        Assert.Contains("scriptPath('ci/jenkins/deploy.Jenkinsfile')", deploy);
+        Assert.Contains("choiceParam('ENVIRONMENT', ['staging', 'production']", deploy);
+        Assert.Contains("stringParam('VERSION'", deploy);
+
+        foreach (var path in Regex.Matches(string.Join('\n', scripts), @"scriptPath\('([^']+)'\)").Select(m => m.Groups[1].Value))
+        {
+            Assert.True(File.Exists(Path.Combine(ToolProcess.RepoRoot, path)), path);
+        }
+        // No secrets in the repository: environment-specific values come from the controller's environment.
+        Assert.DoesNotContain("AKIA", Read("jenkins.yaml"));
+    }
+}
