@@ -11,19 +11,48 @@ public sealed class WebCollection : ICollectionFixture<WebStack>
     public const string Name = "web";
 }
 
+[CollectionDefinition(Name)]
+public sealed class RateLimitedWebCollection : ICollectionFixture<RateLimitedWebStack>
+{
+    public const string Name = "web, low create limit";
+}
+
+/// <summary>A stack whose Api allows only <see cref="CreateLimit"/> link creations per client per minute.</summary>
+public sealed class RateLimitedWebStack() : WebStack(createLimit: CreateLimit)
+{
+    public const int CreateLimit = 2;
+}
+
+/// <summary>The AppHost with an explicit create limit (LocalStack's settings are process-wide, so each stack sets its own).</summary>
+internal sealed class WebLocalStack(int createLimit) : LocalStack
+{
+    protected override IEnumerable<KeyValuePair<string, string>> Environment =>
+        [new("GROUNDWORK_CREATE_LIMIT", createLimit.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+}
+
 /// <summary>
 /// One local stack (AppHost: databases, Redis, two Api instances, the edge serving web/dist) and one Chromium for
 /// every browser test. Each test opens its own browser context (fresh cookies) with <see cref="OpenAsync"/>.
 /// </summary>
-public sealed class WebStack : IAsyncLifetime
+public class WebStack : IAsyncLifetime
 {
+    /// <summary>The AppHost's default create limit: high enough that no test here meets it.</summary>
+    public WebStack() : this(createLimit: 600)
+    {
+    }
+
+    protected WebStack(int createLimit)
+    {
+        Stack = new WebLocalStack(createLimit);
+    }
+
     /// <summary>The OS Chromium (Playwright's own download does not work here); GROUNDWORK_CHROMIUM overrides it.</summary>
     public static string ChromiumPath => Environment.GetEnvironmentVariable("GROUNDWORK_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
 
     private IPlaywright? playwright;
     private IBrowser? browser;
 
-    public LocalStack Stack { get; } = new();
+    public LocalStack Stack { get; }
     public StubTarget Target { get; private set; } = null!;
     public IBrowser Browser => browser ?? throw new InvalidOperationException("Chromium is not started.");
     public Uri EdgeUrl => Stack.EdgeUrl;
