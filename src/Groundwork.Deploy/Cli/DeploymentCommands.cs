@@ -98,7 +98,8 @@ internal static partial class DeployCli
     {
         var environment = EnvironmentOption();
         var dryRun = new Option<bool>("--dry-run") { Description = "Print what the rollback would deploy" };
-        var command = new Command("rollback", "Deploy the previous version recorded for an environment") { environment, dryRun };
+        var noSynth = new Option<bool>("--no-synth") { Description = "With --dry-run: print the steps only, skip the CDK synth" };
+        var command = new Command("rollback", "Deploy the previous version recorded for an environment") { environment, dryRun, noSynth };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var env = parse.GetValue(environment)!;
@@ -106,7 +107,7 @@ internal static partial class DeployCli
             var previous = history.Previous(env)
                 ?? throw new DeployException($"Nothing to roll back to: {history.Path} records no earlier successful version for {env}.");
             AnsiConsole.MarkupLineInterpolated($"Rolling {env} back from {history.Current(env)!.Version} to {previous.Version} (deployed {previous.At:u} by {previous.By})");
-            return await DeployAsync(parse, env, previous.Version, parse.GetValue(dryRun), noSynth: false, new RollingDeployOptions(), cancellationToken);
+            return await DeployAsync(parse, env, previous.Version, parse.GetValue(dryRun), parse.GetValue(noSynth), new RollingDeployOptions(), cancellationToken);
         });
         return command;
     }

@@ -54,6 +54,16 @@ internal sealed class LocalRollingDeploy(string dataDirectory, RollingDeployOpti
         }
 
         var previous = LocalDeployment.Read(dataDirectory);
+        if (previous is not null && previous.AppHostPid != stack.AppHostPid)
+        {
+            // Instances deployed into an earlier run of the stack outlived its AppHost; their data tier is gone.
+            foreach (var orphan in previous.Instances.Where(i => InstanceProcesses.IsRunning(i.Pid)))
+            {
+                step($"Stopping {orphan.Name} (pid {orphan.Pid}), left over from an earlier stack (AppHost pid {previous.AppHostPid})");
+                await InstanceProcesses.StopGracefullyAsync(orphan.Pid, options.StopTimeout, cancellationToken);
+            }
+            previous = null;
+        }
         var started = new List<DeployedInstance>();
         var replaced = new List<string>();
         var batch = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString("x", CultureInfo.InvariantCulture);

@@ -1,0 +1,81 @@
+using Groundwork.Deploy.History;
+using Groundwork.Deploy.Local;
+
+namespace Groundwork.Deploy.Tests;
+
+/// <summary>What runs where, and what a rollback goes back to.</summary>
+public sealed class DeploymentHistoryTests : IDisposable
+{
+    private readonly TemporaryDirectory temp = new();
+    private static readonly DateTimeOffset T0 = new(2026, 11, 27, 10, 0, 0, TimeSpan.Zero);
+
+    public void Dispose() => temp.Dispose();
+
+    [Fact]
+    public void Current_is_the_last_success_and_previous_the_last_different_success_before_it()
+    {
+        var history = new DeploymentHistory(temp.Path);
+        history.Append(new DeploymentRecord("staging", "1.0", "ci", T0, true));
+        history.Append(new DeploymentRecord("production", "0.9", "ci", T0, true));
+        history.Append(new DeploymentRecord("staging", "1.1", "ci", T0.AddHours(1), true));
+        history.Append(new DeploymentRecord("staging", "1.1", "ci", T0.AddHours(2), true)); // a re-deploy of the same version
+        history.Append(new DeploymentRecord("staging", "1.2", "ana", T0.AddHours(3), false, "never healthy"));
+
+        Assert.Equal("1.1", history.Current("staging")!.Version);
+        Assert.Equal("1.0", history.Previous("staging")!.Version);
+        Assert.Equal("0.9", history.Current("production")!.Version);
+        Assert.Null(history.Previous("production"));
+        Assert.Null(history.Current("local"));
+        Assert.Equal(4, history.Of("staging").Count);
+    }
+
+    [Fact]
+    public async Task Rollback_deploys_the_previous_version_and_says_so()
+    {
+        var history = new DeploymentHistory(temp.Path);
+        history.Append(new DeploymentRecord("production", "20261120.aaaaaaaaaaaa", "ci", T0, true));
+        history.Append(new DeploymentRecord("production", "20261127.bbbbbbbbbbbb", "ci", T0.AddDays(7), true));
+
+        var run = await ToolProcess.RunAsync(["rollback", "--env", "production", "--dry-run", "--no-synth", "--state-dir", temp.Path], BuiltArtifactTests.NoAws());
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("Rolling production back from 20261127.bbbbbbbbbbbb to 20261120.aaaaaaaaaaaa", run.Output);
+        Assert.Contains("deploy Groundwork-production-App -c version=20261120.aaaaaaaaaaaa", run.Output);
+
+        var status = await ToolProcess.RunAsync(["status", "--env", "production", "--state-dir", temp.Path]);
+        Assert.Contains("production: 20261127.bbbbbbbbbbbb", status.Output);
+    }
+
+    [Fact]
+    public async Task Rollback_without_an_earlier_version_fails_with_one_line()
+    {
+        var run = await ToolProcess.RunAsync(["rollback", "--env", "staging", "--state-dir", temp.Path], BuiltArtifactTests.NoAws());
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("Nothing to roll back to", Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Theory]
+    [InlineData("1.4.2", "abc1", 1, "v1.4.2-abc1-1")]
+    [InlineData("20261127.9a0206f14636+dirty", "abc1", 2, "v20261127.9a0206f14636-dirty-abc1-2")]
+    public void Edge_target_names_are_derived_from_the_version_in_the_alphabet_the_edge_accepts(string version, string batch, int slot, string expected)
+    {
+        var name = LocalRollingDeploy.TargetName(version, batch, slot);
+        Assert.Equal(expected, name);
+        Assert.Matches("^[A-Za-z0-9._-]{1,64}$", LocalRollingDeploy.TargetName(new string('9', 128), batch, slot));
+    }
+
+    [Fact]
+    public void New_instances_get_the_stacks_configuration_the_version_and_the_artifacts_admin_console()
+    {
+        var stack = new LocalStackManifest(1, "http://127.0.0.1:8080", "arn:alb", "http://127.0.0.1:8080/_edge/alb-keys", "a@example.com",
+            "Server=primary", "Server=replica", "127.0.0.1:6379", []);
+        var environment = LocalRollingDeploy.InstanceEnvironment(stack, "/opt/a", "1.4.2");
+        Assert.Equal("1.4.2", environment["GROUNDWORK_VERSION"]);
+        Assert.Equal("Server=primary", environment["ConnectionStrings__primary"]);
+        Assert.Equal("Server=replica", environment["ConnectionStrings__replica"]);
+        Assert.Equal("127.0.0.1:6379", environment["ConnectionStrings__redis"]);
+        Assert.Equal("arn:alb", environment["AlbIdentity__SignerArn"]);
+        Assert.Equal("/opt/a/web/admin", environment["Admin__ConsoleRoot"]);
+        Assert.Equal("http://127.0.0.1:8080", environment["Links__PublicBaseUrl"]);
+        Assert.Null(environment["ASPNETCORE_URLS"]);
+    }
+}
