@@ -25,6 +25,12 @@ public sealed class AccessibilityTests(WebStack web)
 
     private static async Task AssertNoViolationsAsync(IPage page, string state)
     {
+        var list = await ViolationsAsync(page);
+        Assert.True(list.Count == 0, $"{state}: {string.Join(Environment.NewLine, list)}");
+    }
+
+    private static async Task<List<string>> ViolationsAsync(IPage page)
+    {
         var violations = await page.EvaluateAsync<JsonElement>(
             """
             async (tags) => {
@@ -32,8 +38,21 @@ public sealed class AccessibilityTests(WebStack web)
               return result.violations.map(v => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map(n => n.target.join(' ')).join(', ')}`);
             }
             """, Standards);
-        var list = violations.EnumerateArray().Select(v => v.GetString()).ToList();
-        Assert.True(list.Count == 0, $"{state}: {string.Join(Environment.NewLine, list)}");
+        return violations.EnumerateArray().Select(v => v.GetString() ?? "").ToList();
+    }
+
+    [Fact]
+    public async Task The_checker_reports_a_violation_when_there_is_one()
+    {
+        // Guards the other tests against a check that silently checks nothing.
+        await using var session = await OpenWithAxeAsync(nameof(The_checker_reports_a_violation_when_there_is_one));
+        await session.RunAsync(async page =>
+        {
+            await page.GotoAsync("/");
+            await Expect(page.GetByLabel("Long URL")).ToBeVisibleAsync();
+            await page.EvaluateAsync("() => document.querySelector('#create-form').append(Object.assign(document.createElement('input'), { type: 'text' }))");
+            Assert.Contains(await ViolationsAsync(page), v => v.StartsWith("label ", StringComparison.Ordinal));
+        });
     }
 
     [Theory]

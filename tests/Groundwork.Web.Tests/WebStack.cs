@@ -64,6 +64,8 @@ public class WebStack : IAsyncLifetime
         {
             throw new InvalidOperationException($"Chromium not found at {ChromiumPath}: `apt-get install -y chromium` (or set GROUNDWORK_CHROMIUM).");
         }
+        // Other suites may load the 2 cores at the same time: wait as long for a page as for an action.
+        Assertions.SetDefaultExpectTimeout(15_000);
         Target = new StubTarget();
         await Stack.InitializeAsync();
         playwright = await Playwright.CreateAsync();
