@@ -56,6 +56,7 @@ public static class BenchmarkRun
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
+        RunResult result;
         try
         {
             Console.WriteLine($"== starting the local stack ({options.BuildConfiguration}, cold: fresh data directory), 2 instances, cache on");
@@ -104,7 +105,7 @@ public static class BenchmarkRun
                 StartUpAndMemory(cached, uncached, bare, nginx),
             };
 
-            var run = new RunResult(
+            result = new RunResult(
                 DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 Repo.ShortCommit(),
                 $"{Environment.ProcessorCount} cores, {Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024))} GiB, {RuntimeInformation.OSDescription}; load generator (wrk) and every server share these cores",
@@ -116,11 +117,33 @@ public static class BenchmarkRun
                     "Ratios below 1 for throughput (above 1 for latency) mean the subject is slower than its baseline.",
                     $"Machine load (1/5/15-min load average) at the start: {loadBefore}; at the end: {LoadAverage()}. Anything above ~2 means other work shared the 2 cores during the run.",
                 ]);
-            return run;
+        }
+        catch
+        {
+            await CleanUpAsync();
+            Console.WriteLine($"   logs kept in {work}");
+            throw;
         }
         finally
         {
             await CleanUpAsync();
+        }
+        // Success: the servers' logs and data directories are not needed any more.
+        TryDelete(work);
+        return result;
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
         }
     }
 

@@ -121,11 +121,18 @@ public sealed class Scenarios(
 
     private async Task<(WrkResult Load, DatabaseCost Cost, double CpuUsPerRequest)> MeasuredAsync(BenchStack stack, BackgroundRate idle, string url, string script, bool countLinks, CpuMeter cpu)
     {
+        var (load, cost, cpuUs) = await MeasuredAsync(stack, idle, url, script, countLinks, [cpu]);
+        return (load, cost, cpuUs[0]);
+    }
+
+    /// <summary>A load window with the database statements it caused and the CPU per request of each meter.</summary>
+    private async Task<(WrkResult Load, DatabaseCost Cost, double[] CpuUsPerRequest)> MeasuredAsync(BenchStack stack, BackgroundRate idle, string url, string script, bool countLinks, CpuMeter[] meters)
+    {
         var links0 = countLinks ? await StatementCounts.ScalarAsync(stack.Manifest.PrimaryConnectionString, "SELECT COUNT(*) FROM links") : 0;
         var before = await DataTierSnapshot.TakeAsync(stack.Manifest);
-        var cpu0 = cpu.CpuSeconds();
+        var cpu0 = meters.Select(m => m.CpuSeconds()).ToArray();
         var load = await wrk.RunAsync(url, script, options.Duration);
-        var cpuUs = load.Requests == 0 ? double.NaN : (cpu.CpuSeconds() - cpu0) * 1e6 / load.Requests;
+        var cpuUs = meters.Select((m, i) => load.Requests == 0 ? double.NaN : (m.CpuSeconds() - cpu0[i]) * 1e6 / load.Requests).ToArray();
         // Let the instances' click flush (every 5 s) land inside the window: writes caused by this load are counted.
         await Task.Delay(TimeSpan.FromSeconds(options.Smoke ? 0 : 5.5));
         var after = await DataTierSnapshot.TakeAsync(stack.Manifest);
@@ -195,6 +202,10 @@ public sealed class Scenarios(
         var app = new List<WrkResult>();
         var direct = new List<DirectInserts.Result>();
         var lags = new List<IReadOnlyList<double>>();
+        var instancesCpu = CpuMeter.ForListeners("instances", cached.ApiPorts);
+        var primaryCpu = CpuMeter.ForListeners("primary", PortOf(primary));
+        var appCpu = new List<(double Instances, double Primary)>();
+        var directCpu = new List<double>();
         for (var rep = 0; rep < options.Repetitions; rep++)
         {
             async Task App()
@@ -202,12 +213,19 @@ public sealed class Scenarios(
                 var probe = new ReplicaLagProbe();
                 using var stop = new CancellationTokenSource();
                 var sampling = probe.RunAsync(cached.Manifest, TimeSpan.FromMilliseconds(200), stop.Token);
+                var (instances0, primary0) = (instancesCpu.CpuSeconds(), primaryCpu.CpuSeconds());
                 app.Add(await wrk.RunAsync(cached.EdgeUrl, "create.lua", options.Duration));
+                appCpu.Add(((instancesCpu.CpuSeconds() - instances0) * 1e6 / app[^1].Requests, (primaryCpu.CpuSeconds() - primary0) * 1e6 / app[^1].Requests));
                 await stop.CancelAsync();
                 await sampling;
                 lags.Add(probe.SamplesMs);
             }
-            async Task Direct() => direct.Add(await DirectInserts.RunAsync(primary, options.Connections, options.Duration));
+            async Task Direct()
+            {
+                var primary0 = primaryCpu.CpuSeconds();
+                direct.Add(await DirectInserts.RunAsync(primary, options.Connections, options.Duration));
+                directCpu.Add((primaryCpu.CpuSeconds() - primary0) * 1e6 / direct[^1].Inserts);
+            }
             if (rep % 2 == 0)
             {
                 await App();
@@ -224,24 +242,35 @@ public sealed class Scenarios(
         [
             new Metric("throughput", "req/s", Spread.Of(app.Select(r => r.Rps)), Spread.Of(direct.Select(r => r.Rps)), Spread.Of(app.Zip(direct, (a, d) => a.Rps / d.Rps)), null),
             new Metric("p99 latency", "ms", Spread.Of(app.Select(r => r.P99Ms)), Spread.Of(direct.Select(r => r.P99Ms)), Spread.Of(app.Zip(direct, (a, d) => a.P99Ms / d.P99Ms)), null),
+            new Metric("primary CPU per create (app) vs per bare INSERT", "µs", Spread.Of(appCpu.Select(c => c.Primary)), Spread.Of(directCpu), Spread.Of(appCpu.Zip(directCpu, (a, d) => a.Primary / d)), null),
+            new Metric("instance CPU per create", "µs", Spread.Of(appCpu.Select(c => c.Instances)), null, null, null),
             new Metric("replica lag during the load, median of samples", "ms", Spread.Of(lags.Select(l => Spread.Of(l).Median)), null, null, null),
             new Metric("replica lag during the load, max", "ms", Spread.Of(lags.Select(l => l.DefaultIfEmpty().Max())), null, null, null),
         ],
         [
             .. ErrorNotes("creates", app),
             "Lag: every 200 ms the primary's @@gtid_binlog_pos is read and the time the replica takes to reach it (MASTER_GTID_WAIT) is recorded; 0 means it already had it.",
-        ], new { app, direct, lagSamplesMs = lags });
+        ], new { app, direct, appCpuUsPerCreate = appCpu.Select(c => new { c.Instances, c.Primary }), directPrimaryCpuUsPerInsert = directCpu, lagSamplesMs = lags });
     }
 
     public async Task<ScenarioResult> ReplicaShareAsync()
     {
         Console.WriteLine("== 5. replica share under a mixed load (90 % redirects, 8 % stats, 2 % creates) through the edge");
         await wrk.RunAsync(cached.EdgeUrl, "mixed.lua", options.WarmUp);
-        var runs = new List<(WrkResult Load, DatabaseCost Cost, double CpuUsPerRequest)>();
-        var cpu = CpuMeter.ForListeners("stack", [cached.EdgePort, .. cached.ApiPorts, .. DataTierPorts(cached)]);
+        var runs = new List<(WrkResult Load, DatabaseCost Cost, double[] CpuUsPerRequest)>();
+        // Per tier, for the scaling arithmetic in docs/performance.md: what each request costs the ALB's stand-in,
+        // the app servers, and the database + cache servers.
+        CpuMeter[] meters =
+        [
+            CpuMeter.ForListeners("edge", cached.EdgePort),
+            CpuMeter.ForListeners("instances", cached.ApiPorts),
+            CpuMeter.ForListeners("primary", PortOf(cached.Manifest.PrimaryConnectionString)),
+            CpuMeter.ForListeners("replica", PortOf(cached.Manifest.ReplicaConnectionString)),
+            CpuMeter.ForListeners("redis", cached.RedisPort),
+        ];
         for (var rep = 0; rep < options.Repetitions; rep++)
         {
-            runs.Add(await MeasuredAsync(cached, cachedIdle, cached.EdgeUrl, "mixed.lua", countLinks: true, cpu));
+            runs.Add(await MeasuredAsync(cached, cachedIdle, cached.EdgeUrl, "mixed.lua", countLinks: true, meters));
             var c = runs[^1].Cost;
             Console.WriteLine($"   rep {rep + 1}: {runs[^1].Load.Rps:0} req/s, reads: replica {c.ReplicaReads:0}, primary {c.PrimaryReads:0} → {Share(c):P1} on the replica");
         }
@@ -250,7 +279,7 @@ public sealed class Scenarios(
             new Metric("share of database reads on the replica", "%", Spread.Of(runs.Select(r => Share(r.Cost) * 100)), null, null, Goal.Min(95, "≥ 95 %")),
             new Metric("throughput", "req/s", Spread.Of(runs.Select(r => r.Load.Rps)), null, null, null),
             new Metric("p99 latency", "ms", Spread.Of(runs.Select(r => r.Load.P99Ms)), null, null, null),
-            new Metric("stack CPU per request (edge + instances + data tier)", "µs", Spread.Of(runs.Select(r => r.CpuUsPerRequest)), null, null, null),
+            .. meters.Select((m, i) => new Metric($"CPU per request: {m.Name}", "µs", Spread.Of(runs.Select(r => r.CpuUsPerRequest[i])), null, null, null)),
             new Metric("replica reads per second", "reads/s", Spread.Of(runs.Select(r => r.Cost.ReplicaReads / r.Cost.Seconds)), null, null, null),
             new Metric("primary reads per second", "reads/s", Spread.Of(runs.Select(r => r.Cost.PrimaryReads / r.Cost.Seconds)), null, null, null),
         ],
