@@ -15,6 +15,7 @@ public sealed class AbuseStack : FaultStack
     [
         new("GROUNDWORK_CREATE_LIMIT", AbuseCreateLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         new("GROUNDWORK_API__Clicks__FlushInterval", "00:00:01"),
+        new("GROUNDWORK_API__Clicks__MaxPendingKeys", "100000"),
         // DCP starts the edge with the AppHost's environment, so Edge__* reaches it like GROUNDWORK_API__* reaches the Api.
         new("Edge__IdentityTokenLifetime", "00:00:04"),
         new("GROUNDWORK_API__AlbIdentity__ClockSkew", "00:00:00"),

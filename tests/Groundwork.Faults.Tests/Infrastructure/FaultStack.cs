@@ -18,10 +18,17 @@ public class FaultStack : LocalStack, IAsyncLifetime
 {
     public const int CreateLimit = 2000;
 
+    /// <summary>
+    /// The click buffer bound (Clicks:MaxPendingKeys), low so the bound can be reached; still above what the other
+    /// scenarios hold (≤ 8 links × 2 minutes per instance during a 5 s outage).
+    /// </summary>
+    public const int MaxPendingClickBuckets = 24;
+
     protected override IEnumerable<KeyValuePair<string, string>> Environment =>
     [
         new("GROUNDWORK_CREATE_LIMIT", CreateLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         new("GROUNDWORK_API__Clicks__FlushInterval", "00:00:01"),
+        new("GROUNDWORK_API__Clicks__MaxPendingKeys", MaxPendingClickBuckets.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         // Set back to the defaults here: the AbuseStack of the same test run changes them (the AppHost reads the environment).
         new("Edge__IdentityTokenLifetime", "00:02:00"),
         new("GROUNDWORK_API__AlbIdentity__ClockSkew", "00:01:00"),

@@ -40,6 +40,16 @@ public static class ReliabilityReport
         }
     }
 
+    /// <summary>An extra finding of a scenario measured by a separate test (appended to that scenario's notes).</summary>
+    public static void RecordNote(int number, string note)
+    {
+        lock (Gate)
+        {
+            Directory.CreateDirectory(ResultsDirectory);
+            File.WriteAllText(Path.Combine(ResultsDirectory, $"{number}.note"), note);
+        }
+    }
+
     public static void WriteDocument()
     {
         lock (Gate)
@@ -49,11 +59,14 @@ public static class ReliabilityReport
                     .Select(f => JsonSerializer.Deserialize<ScenarioResult>(File.ReadAllText(f), Json)!)
                     .ToDictionary(r => r.Number)
                 : [];
-            File.WriteAllText(Path.Combine(RepoRoot, "docs", "reliability.md"), Render(rows));
+            var notes = Directory.Exists(ResultsDirectory)
+                ? Directory.EnumerateFiles(ResultsDirectory, "*.note").ToDictionary(f => int.Parse(Path.GetFileNameWithoutExtension(f), CultureInfo.InvariantCulture), File.ReadAllText)
+                : [];
+            File.WriteAllText(Path.Combine(RepoRoot, "docs", "reliability.md"), Render(rows, notes));
         }
     }
 
-    private static string Render(IReadOnlyDictionary<int, ScenarioResult> rows)
+    private static string Render(IReadOnlyDictionary<int, ScenarioResult> rows, IReadOnlyDictionary<int, string> extraNotes)
     {
         var text = new StringBuilder();
         text.AppendLine("# Reliability: faults, bad input and attacks");
@@ -91,7 +104,7 @@ public static class ReliabilityReport
         text.AppendLine();
         foreach (var r in rows.Values.OrderBy(r => r.Number))
         {
-            text.AppendLine($"- **{r.Number}. {r.Promise}** — {r.Notes}");
+            text.AppendLine($"- **{r.Number}. {r.Promise}** — {r.Notes}{(extraNotes.TryGetValue(r.Number, out var extra) ? " " + extra : "")}");
         }
         text.AppendLine();
         text.AppendLine("Decisions these scenarios verify (rate limiting without Redis, the click buffer bound, primary-down writes,");
