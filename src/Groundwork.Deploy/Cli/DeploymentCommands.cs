@@ -64,7 +64,13 @@ internal static partial class DeployCli
             }
             var credentials = await AwsCredentials.RequireAsync($"publishing to s3://{bucket}");
             var regionName = parse.GetValue(region) ?? Environment.GetEnvironmentVariable("AWS_REGION") ?? "eu-west-1";
-            using var s3 = new AmazonS3Client(credentials, RegionEndpoint.GetBySystemName(regionName));
+            var config = new AmazonS3Config { RegionEndpoint = RegionEndpoint.GetBySystemName(regionName) };
+            if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_S3")))
+            {
+                // A custom S3 endpoint (the SDK reads AWS_ENDPOINT_URL_S3 itself) is addressed by path, not by bucket host name.
+                config.ForcePathStyle = true;
+            }
+            using var s3 = new AmazonS3Client(credentials, config);
             var uploaded = await Steps.RunAsync("Publishing", step =>
                 new S3ArtifactPublisher(s3, step).PublishAsync(S3ArtifactPublisher.FilesOf(archive), bucket, prefix, cancellationToken));
             AnsiConsole.MarkupLineInterpolated($"[green]published[/] {verification.Manifest!.Version} to s3://{bucket}/{prefix} ({uploaded} uploaded)");
