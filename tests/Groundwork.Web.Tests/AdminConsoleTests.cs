@@ -48,11 +48,17 @@ public sealed class AdminConsoleTests(WebStack web)
             await Expect(row).ToContainTextAsync("Disabled");
             await Expect(page.Locator("#links-status")).ToHaveTextAsync($"/{slug} disabled.");
 
-            using (var gone = await web.GetShortLinkAsync(slug))
+            using (var gone = await web.GetShortLinkEventuallyAsync(slug, HttpStatusCode.Gone))
             {
                 Assert.Equal(HttpStatusCode.Gone, gone.StatusCode);
                 Assert.Equal("application/problem+json", gone.Content.Headers.ContentType?.MediaType);
             }
+
+            // The public link page says so too.
+            var statsPage = await session.Context.NewPageAsync();
+            await statsPage.GotoAsync($"/s/{slug}");
+            await Expect(statsPage.Locator(".disabled-badge")).ToHaveTextAsync("Disabled: this link answers 410 Gone");
+            await statsPage.CloseAsync();
 
             var audit = page.Locator($"#audit-table tr[data-action='disable'][data-slug='{slug}']");
             await Expect(audit).ToHaveCountAsync(1);
@@ -63,7 +69,7 @@ public sealed class AdminConsoleTests(WebStack web)
             await row.GetByRole(AriaRole.Button, new() { Name = $"Enable /{slug}" }).ClickAsync();
             await dialog.GetByTestId("confirm").ClickAsync();
             await Expect(row).ToContainTextAsync("Active");
-            using (var live = await web.GetShortLinkAsync(slug))
+            using (var live = await web.GetShortLinkEventuallyAsync(slug, HttpStatusCode.Found))
             {
                 Assert.Equal(HttpStatusCode.Found, live.StatusCode);
             }
@@ -71,7 +77,7 @@ public sealed class AdminConsoleTests(WebStack web)
             await Expect(dialog).ToContainTextAsync("cannot be undone");
             await dialog.GetByTestId("confirm").ClickAsync();
             await Expect(row).ToHaveCountAsync(0);
-            using (var deleted = await web.GetShortLinkAsync(slug))
+            using (var deleted = await web.GetShortLinkEventuallyAsync(slug, HttpStatusCode.NotFound))
             {
                 Assert.Equal(HttpStatusCode.NotFound, deleted.StatusCode);
             }

@@ -113,6 +113,26 @@ public class WebStack : IAsyncLifetime
         return await client.GetAsync("/" + slug);
     }
 
+    /// <summary>
+    /// GET of a short link until it answers <paramref name="expected"/> or a deadline passes (then the last answer).
+    /// An admin change is written through to Redis at once, but the other instances' in-memory copies are evicted by
+    /// the backplane, asynchronously: for a moment an instance may still answer the old state.
+    /// </summary>
+    public async Task<HttpResponseMessage> GetShortLinkEventuallyAsync(string slug, System.Net.HttpStatusCode expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var response = await GetShortLinkAsync(slug);
+            if (response.StatusCode == expected || DateTime.UtcNow > deadline)
+            {
+                return response;
+            }
+            response.Dispose();
+            await Task.Delay(200);
+        }
+    }
+
     public static string UniqueSlug(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 64)];
 }
 
