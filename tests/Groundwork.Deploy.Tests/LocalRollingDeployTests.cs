@@ -42,13 +42,15 @@ public sealed class LocalRollingDeployTests(ArtifactFixture artifact, DeployStac
         await using (var stream = new RequestStream(() => stack.CreateEdgeClient(), "/" + slug))
         {
             await stream.WaitForMoreAsync(50);
+            var atStart = stream.Redirects;
             deploy = await Tool("deploy", "--env", "local", "--version", artifact.Version);
+            var duringDeploy = stream.Redirects - atStart;
             await stream.WaitForMoreAsync(50);
             await stream.DisposeAsync();
             redirects = stream.Redirects;
             output.WriteLine(deploy.Output);
             output.WriteLine($"local rolling deploy of {before.Count} instances: {deploy.Elapsed.TotalSeconds:F1} s (tool process); " +
-                $"{redirects} redirects served during the test's stream, {stream.Failures.Count} failed");
+                $"{duringDeploy} redirects served while it ran, {redirects} in the whole stream, {stream.Failures.Count} failed");
             Assert.True(deploy.ExitCode == 0, deploy.Error + deploy.Output);
             Assert.True(stream.Failures.IsEmpty, string.Join('\n', stream.Failures));
         }
@@ -125,5 +127,17 @@ public sealed class LocalRollingDeployTests(ArtifactFixture artifact, DeployStac
 
         var status = await Tool("status", "--env", "local");
         Assert.Contains("failed: deploy of " + broken, status.Output);
+    }
+
+    [Fact]
+    public async Task A_local_dry_run_names_the_stack_and_every_step_and_changes_nothing()
+    {
+        var before = await TargetsAsync();
+        var run = await Tool("deploy", "--env", "local", "--version", artifact.Version, "--dry-run");
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains($"edge {stack.EdgeUrl.ToString().TrimEnd('/')}", run.Output);
+        Assert.Contains("Groundwork.Api.dll migrate", run.Output);
+        Assert.Equal(before.Count, run.Output.Split('\n').Count(l => l.Contains("SIGTERM its process", StringComparison.Ordinal)));
+        Assert.Equal(before.Select(t => t.Name), (await TargetsAsync()).Select(t => t.Name));
     }
 }

@@ -179,3 +179,50 @@ public sealed class ManifestAndVerificationTests : IDisposable
         Assert.Contains("BUCKET='@ARTIFACT_BUCKET@'", userData);
     }
 }
+
+/// <summary>Finding the artifact of a version to deploy: the folder, else the tarball (extracted once); never unverified bytes.</summary>
+public sealed class ArtifactStoreTests : IDisposable
+{
+    private readonly TemporaryDirectory temp = new();
+
+    public void Dispose() => temp.Dispose();
+
+    private string MakeArchive(string version)
+    {
+        var root = temp.Combine("staging", ArtifactVersion.DirectoryName(version));
+        Directory.CreateDirectory(Path.Combine(root, "app"));
+        File.WriteAllText(Path.Combine(root, "app", "Groundwork.Api.dll"), "app of " + version);
+        new ArtifactManifest(version, new string('c', 40), false, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, "linux-x64", null,
+            ArtifactManifest.HashTree(root)).WriteTo(root);
+        var archive = temp.Combine(ArtifactVersion.ArchiveName(version));
+        DeterministicArchive.WriteTarGz(root, archive, DateTimeOffset.UnixEpoch);
+        return archive;
+    }
+
+    [Fact]
+    public void Only_the_tarball_is_there_so_it_is_verified_and_extracted()
+    {
+        MakeArchive("3.0.0");
+        var directory = ArtifactStore.Locate(temp.Path, "3.0.0");
+        Assert.Equal(temp.Combine("groundwork-3.0.0"), directory);
+        Assert.Equal("app of 3.0.0", File.ReadAllText(Path.Combine(directory, "app", "Groundwork.Api.dll")));
+        Assert.False(Directory.Exists(directory + ".partial"));
+    }
+
+    [Fact]
+    public void A_tampered_folder_or_a_wrong_version_is_refused()
+    {
+        MakeArchive("3.0.1");
+        var directory = ArtifactStore.Locate(temp.Path, "3.0.1");
+        File.AppendAllText(Path.Combine(directory, "app", "Groundwork.Api.dll"), "!");
+        var tampered = Assert.Throws<Cli.DeployException>(() => ArtifactStore.Locate(temp.Path, "3.0.1"));
+        Assert.StartsWith("refusing to deploy:", tampered.Message);
+
+        Directory.Move(temp.Combine("staging", "groundwork-3.0.1"), temp.Combine("groundwork-3.0.2"));
+        var renamed = Assert.Throws<Cli.DeployException>(() => ArtifactStore.Locate(temp.Path, "3.0.2"));
+        Assert.Contains("holds version 3.0.1, not 3.0.2", renamed.Message);
+
+        var missing = Assert.Throws<Cli.DeployException>(() => ArtifactStore.Locate(temp.Path, "9.9.9"));
+        Assert.StartsWith("No artifact for version 9.9.9", missing.Message);
+    }
+}
