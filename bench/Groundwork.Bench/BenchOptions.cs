@@ -18,6 +18,13 @@ public sealed record BenchOptions
     /// <summary>Rewrite the results section of docs/performance.md (off for smoke runs).</summary>
     public bool UpdateDocs { get; init; } = true;
     public bool Smoke { get; init; }
+    /// <summary>
+    /// App settings for every Api instance of both stacks (passed as GROUNDWORK_API__KEY=VALUE), to measure a variant,
+    /// e.g. <c>OTEL_TRACES_SAMPLER=parentbased_traceidratio</c>. Empty: the stack as it ships.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ApiSettings { get; init; } = new Dictionary<string, string>();
+    /// <summary>Appended to the results file name (&lt;date&gt;-&lt;sha&gt;-&lt;label&gt;) so a variant run does not replace the main one.</summary>
+    public string? Label { get; init; }
     /// <summary>Which build of the stack and the baseline to run: Release for numbers; the smoke test runs Debug.</summary>
     public string BuildConfiguration { get; init; } = "Release";
 
@@ -50,11 +57,23 @@ public sealed record BenchOptions
                 "--hot-slugs" => options with { HotSlugs = Int(Next()) },
                 "--out" => options with { ResultsDirectory = Path.GetFullPath(Next()) },
                 "--no-docs" => options with { UpdateDocs = false },
+                "--label" => options with { Label = Next() },
+                "--api-setting" => options with { ApiSettings = WithSetting(options.ApiSettings, Next()) },
                 "--smoke" => SmokeRun(Path.Combine(Path.GetTempPath(), "groundwork-bench-smoke")) with { },
-                _ => throw new ArgumentException($"unknown option {args[i]} (known: --reps N --duration S --warmup S --connections N --threads N --hot-slugs N --out DIR --no-docs --smoke)"),
+                _ => throw new ArgumentException($"unknown option {args[i]} (known: --reps N --duration S --warmup S --connections N --threads N --hot-slugs N --out DIR --no-docs --label NAME --api-setting KEY=VALUE --smoke)"),
             };
         }
         return options;
+    }
+
+    private static Dictionary<string, string> WithSetting(IReadOnlyDictionary<string, string> settings, string keyValue)
+    {
+        var at = keyValue.IndexOf('=', StringComparison.Ordinal);
+        if (at <= 0)
+        {
+            throw new ArgumentException($"--api-setting wants KEY=VALUE (e.g. Links__CacheRedirects=false), not {keyValue}");
+        }
+        return new Dictionary<string, string>(settings) { [keyValue[..at]] = keyValue[(at + 1)..] };
     }
 
     private static int Int(string value) => int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);

@@ -37,6 +37,8 @@ public sealed class BenchStack : IAsyncDisposable
         DataDirectory = dataDirectory;
     }
 
+    public int AppHostPid => _appHost.Pid;
+
     public string InstanceUrl(int instance) => $"http://127.0.0.1:{ApiPorts[instance - 1]}";
     public string EdgeUrl => $"http://127.0.0.1:{EdgePort}";
 

@@ -60,13 +60,14 @@ public static class BenchmarkRun
         try
         {
             Console.WriteLine($"== starting the local stack ({options.BuildConfiguration}, cold: fresh data directory), 2 instances, cache on");
-            var cached = await BenchStack.StartAsync("cached", 2, work, new Dictionary<string, string>(), http, options.BuildConfiguration);
+            var apiSettings = options.ApiSettings.ToDictionary(kv => "GROUNDWORK_API__" + kv.Key, kv => kv.Value);
+            var cached = await BenchStack.StartAsync("cached", 2, work, apiSettings, http, options.BuildConfiguration);
             started.Push(() => cached.DisposeAsync().AsTask());
             Console.WriteLine($"   healthy after {cached.ColdStart.TotalSeconds:0.0} s: edge {cached.EdgeUrl}, instances {string.Join(", ", cached.ApiPorts)}");
 
             Console.WriteLine("== starting a second stack with the redirect cache off (scenario 3's baseline), 1 instance");
             var uncached = await BenchStack.StartAsync("uncached", 1, work,
-                new Dictionary<string, string> { ["GROUNDWORK_API__Links__CacheRedirects"] = "false" }, http, options.BuildConfiguration);
+                new Dictionary<string, string>(apiSettings) { ["GROUNDWORK_API__Links__CacheRedirects"] = "false" }, http, options.BuildConfiguration);
             started.Push(() => uncached.DisposeAsync().AsTask());
             Console.WriteLine($"   healthy after {uncached.ColdStart.TotalSeconds:0.0} s");
 
@@ -108,6 +109,8 @@ public static class BenchmarkRun
             result = new RunResult(
                 DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 Repo.ShortCommit(),
+                options.Label,
+                options.ApiSettings,
                 $"{Environment.ProcessorCount} cores, {Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024))} GiB, {RuntimeInformation.OSDescription}; load generator (wrk) and every server share these cores",
                 $"stack, edge and baselines built in {options.BuildConfiguration}",
                 new BenchOptionsRecord(options.Repetitions, options.Duration.TotalSeconds, options.WarmUp.TotalSeconds, options.Connections, options.Threads, options.HotSlugs),

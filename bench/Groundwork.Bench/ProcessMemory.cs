@@ -63,6 +63,53 @@ public static partial class ProcessMemory
         return total;
     }
 
+    /// <summary>
+    /// The Aspire dashboard of the AppHost with this pid (the local OTLP sink): a process named Aspire.Dashboard whose
+    /// ancestors include the DCP started with <c>--monitor &lt;appHostPid&gt;</c>, or the AppHost itself.
+    /// </summary>
+    public static int? DashboardOf(int appHostPid)
+    {
+        var parents = new Dictionary<int, int>();
+        var commandLines = new Dictionary<int, string>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                parents[pid] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+                commandLines[pid] = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        var monitor = "--monitor " + appHostPid.ToString(CultureInfo.InvariantCulture) + " ";
+        bool BelongsToAppHost(int pid)
+        {
+            for (var hops = 0; hops < 10 && pid > 1; hops++)
+            {
+                if (pid == appHostPid || (commandLines.TryGetValue(pid, out var cmd) && cmd.Contains(monitor, StringComparison.Ordinal)))
+                {
+                    return true;
+                }
+                if (!parents.TryGetValue(pid, out pid))
+                {
+                    return false;
+                }
+            }
+            return false;
+        }
+        return commandLines.Where(kv => kv.Value.Contains("Aspire.Dashboard", StringComparison.Ordinal) && BelongsToAppHost(kv.Key))
+            .Select(kv => (int?)kv.Key).FirstOrDefault();
+    }
+
     [GeneratedRegex(@"pid=(\d+)")]
     private static partial Regex PidPattern();
 }

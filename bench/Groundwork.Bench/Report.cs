@@ -21,7 +21,7 @@ public static class Report
     public static (string JsonPath, string MarkdownPath) Write(RunResult run, string directory)
     {
         Directory.CreateDirectory(directory);
-        var name = $"{run.Date}-{run.Commit}";
+        var name = run.Label is null ? $"{run.Date}-{run.Commit}" : $"{run.Date}-{run.Commit}-{run.Label}";
         var jsonPath = Path.Combine(directory, name + ".json");
         var mdPath = Path.Combine(directory, name + ".md");
         File.WriteAllText(jsonPath, JsonSerializer.Serialize(run, Json) + "\n");
@@ -33,6 +33,10 @@ public static class Report
     {
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"Run of {run.Date}, commit `{run.Commit}` ({run.Configuration}); raw samples in `bench/results/{jsonFile}`.");
+        if (run.ApiSettings.Count > 0)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"Variant `{run.Label}`: every Api instance ran with {string.Join(", ", run.ApiSettings.Select(kv => $"`{kv.Key}={kv.Value}`"))}.");
+        }
         md.AppendLine(CultureInfo.InvariantCulture, $"{run.Machine}. {run.Options.Repetitions} repetitions of {run.Options.DurationSeconds:0} s per side, {run.Options.Connections} connections, wrk with {run.Options.WrkThreads} thread; median with the range (min–max) of the repetitions; each ratio is taken within one repetition.");
         md.AppendLine();
         md.AppendLine("| # | Scenario | Figure | Subject | Baseline | Ratio | Goal | Met |");

@@ -36,6 +36,8 @@ public sealed record ScenarioResult(int Id, string Title, string Subject, string
 public sealed record RunResult(
     string Date,
     string Commit,
+    string? Label,
+    IReadOnlyDictionary<string, string> ApiSettings,
     string Machine,
     string Configuration,
     BenchOptionsRecord Options,

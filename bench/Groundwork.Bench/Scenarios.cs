@@ -25,7 +25,8 @@ public sealed class Scenarios(
         return new MeasuredLoad(load, cpu.CpuSeconds() - before);
     }
 
-    private async Task<(List<MeasuredLoad> Subject, List<MeasuredLoad> Baseline)> SideBySideAsync(string subjectUrl, CpuMeter subjectCpu, string baselineUrl, CpuMeter baselineCpu, string script)
+    private async Task<(List<MeasuredLoad> Subject, List<MeasuredLoad> Baseline)> SideBySideAsync(string subjectUrl, CpuMeter subjectCpu, string baselineUrl, CpuMeter baselineCpu, string script,
+        CpuMeter? alsoDuringSubject = null, List<double>? alsoCpuUsPerRequest = null)
     {
         await wrk.RunAsync(subjectUrl, script, options.WarmUp);
         await wrk.RunAsync(baselineUrl, script, options.WarmUp);
@@ -33,15 +34,24 @@ public sealed class Scenarios(
         var baseline = new List<MeasuredLoad>();
         for (var rep = 0; rep < options.Repetitions; rep++)
         {
+            async Task Subject()
+            {
+                var also0 = alsoDuringSubject?.CpuSeconds() ?? 0;
+                subject.Add(await RunAsync(subjectUrl, script, subjectCpu));
+                if (alsoDuringSubject is not null && subject[^1].Load.Requests > 0)
+                {
+                    alsoCpuUsPerRequest?.Add((alsoDuringSubject.CpuSeconds() - also0) * 1e6 / subject[^1].Load.Requests);
+                }
+            }
             if (rep % 2 == 0)
             {
-                subject.Add(await RunAsync(subjectUrl, script, subjectCpu));
+                await Subject();
                 baseline.Add(await RunAsync(baselineUrl, script, baselineCpu));
             }
             else
             {
                 baseline.Add(await RunAsync(baselineUrl, script, baselineCpu));
-                subject.Add(await RunAsync(subjectUrl, script, subjectCpu));
+                await Subject();
             }
             Console.WriteLine($"   rep {rep + 1}: subject {subject[^1].Load.Rps:0} req/s p99 {subject[^1].Load.P99Ms:0.0} ms {subject[^1].CpuUsPerRequest:0} µs CPU/req | baseline {baseline[^1].Load.Rps:0} req/s p99 {baseline[^1].Load.P99Ms:0.0} ms {baseline[^1].CpuUsPerRequest:0} µs CPU/req");
         }
@@ -68,15 +78,18 @@ public sealed class Scenarios(
     public async Task<ScenarioResult> RedirectDirectAsync()
     {
         Console.WriteLine("== 1. redirect hot path, one instance direct vs bare Kestrel");
+        var dashboard = ProcessMemory.DashboardOf(cached.AppHostPid) is { } dashboardPid ? new CpuMeter("dashboard", [dashboardPid], []) : null;
+        var dashboardCpu = new List<double>();
         var (subject, baseline) = await SideBySideAsync(
             cached.InstanceUrl(1), CpuMeter.ForListeners("api-1", cached.ApiPorts[0]),
-            bareKestrelUrl, CpuMeter.ForGroup("bare Kestrel", bareKestrelPid), Redirect);
+            bareKestrelUrl, CpuMeter.ForGroup("bare Kestrel", bareKestrelPid), Redirect, dashboard, dashboardCpu);
         return new ScenarioResult(1, "Redirect hot path, one instance direct", "api-1 GET /{slug} (cache warm)", "bare Kestrel constant 302",
         [
             Compare("throughput", "req/s", subject, baseline, r => r.Load.Rps, Goal.Min(0.8, "≥ 0.8 ×")),
             Compare("p50 latency", "ms", subject, baseline, r => r.Load.P50Ms, null),
             Compare("p99 latency", "ms", subject, baseline, r => r.Load.P99Ms, Goal.Max(1.5, "≤ 1.5 ×")),
             Compare("server CPU per request", "µs", subject, baseline, r => r.CpuUsPerRequest, null),
+            new Metric("CPU per request of the local telemetry sink (Aspire dashboard receiving api-1's OTLP)", "µs", Spread.Of(dashboardCpu), null, null, null),
         ], [.. ErrorNotes("api-1", subject.Select(r => r.Load)), .. ErrorNotes("bare Kestrel", baseline.Select(r => r.Load)),
             "CPU per request: user + system CPU of the server process (api-1, or bare Kestrel) over the run ÷ requests served; the least noise-sensitive figure on a shared machine."],
         new { subject, baseline });

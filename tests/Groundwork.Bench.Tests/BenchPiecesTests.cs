@@ -62,7 +62,7 @@ public sealed class BenchPiecesTests : IAsyncLifetime
     {
         var docs = Path.Combine(_work, "performance.md");
         File.WriteAllText(docs, $"# Performance\n\nprose before\n\n{Report.DocsStart}\nold table\n{Report.DocsEnd}\n\nprose after\n");
-        var run = new RunResult("2026-01-01", "abc1234", "2 cores", "Debug", new BenchOptionsRecord(1, 1, 1, 4, 1, 10),
+        var run = new RunResult("2026-01-01", "abc1234", null, new Dictionary<string, string>(), "2 cores", "Debug", new BenchOptionsRecord(1, 1, 1, 4, 1, 10),
             [new ScenarioResult(1, "Redirect", "api", "bare", [new Metric("throughput", "req/s", Spread.Of([900, 1000, 1100]), Spread.Of([1000, 1000, 1000]), Spread.Of([0.9, 1.0, 1.1]), Goal.Min(0.8, "≥ 0.8 ×"))], [], new { })],
             []);
 
