@@ -14,14 +14,14 @@ public sealed class ScreenshotTests(WebStack web)
 {
     private static bool UpdateDocs => Environment.GetEnvironmentVariable("GROUNDWORK_SCREENSHOTS") == "1";
 
-    private static async Task SaveAsync(IPage page, string name)
+    private static async Task SaveAsync(IPage page, string name, bool forDocs = true)
     {
         var directory = Path.Combine(RepositoryPaths.TestResults, "screenshots");
         Directory.CreateDirectory(directory);
         var file = Path.Combine(directory, name + ".png");
         await page.ScreenshotAsync(new() { Path = file, FullPage = true, Animations = ScreenshotAnimations.Disabled });
         Assert.True(new FileInfo(file).Length > 5_000, $"{name}.png is suspiciously small");
-        if (UpdateDocs)
+        if (UpdateDocs && forDocs)
         {
             Directory.CreateDirectory(RepositoryPaths.Screenshots);
             File.Copy(file, Path.Combine(RepositoryPaths.Screenshots, name + ".png"), overwrite: true);
@@ -74,6 +74,25 @@ public sealed class ScreenshotTests(WebStack web)
             await Expect(row).ToContainTextAsync("Active");
             await page.Locator("body").FocusAsync();
             await SaveAsync(page, "admin");
+        });
+
+        // For review only (TestResults): the dark scheme and a phone.
+        await using var dark = await web.OpenAsync("screenshots-dark", new() { ColorScheme = ColorScheme.Dark, ViewportSize = new() { Width = 1024, Height = 720 } });
+        await dark.RunAsync(async page =>
+        {
+            await page.GotoAsync($"/s/{featured.Slug}");
+            await Expect(page.Locator("svg.chart rect.bar")).ToHaveCountAsync(1);
+            await SaveAsync(page, "stats-dark", forDocs: false);
+        });
+        await using var phone = await web.OpenAsync("screenshots-phone", new() { ViewportSize = new() { Width = 360, Height = 740 }, IsMobile = true, HasTouch = true });
+        await phone.RunAsync(async page =>
+        {
+            await page.GotoAsync($"/s/{featured.Slug}");
+            await Expect(page.Locator("svg.chart rect.bar")).ToHaveCountAsync(1);
+            await SaveAsync(page, "stats-phone", forDocs: false);
+            await EdgeSignIn.SignInAsync(page);
+            await Expect(page.Locator("#links-table tbody tr").First).ToBeVisibleAsync();
+            await SaveAsync(page, "admin-phone", forDocs: false);
         });
     }
 }

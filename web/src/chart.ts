@@ -123,8 +123,10 @@ function svg<K extends keyof SVGElementTagNameMap>(name: K, attributes: Record<s
 }
 
 /** The chart as an SVG element (styled by CSS classes; no inline styles, which the CSP forbids). */
-export function renderChart(bars: readonly Bar[], bucket: Bucket, title: string): SVGSVGElement {
-  const plot: Plot = { width: 640, height: 240, left: 40, right: 8, top: 12, bottom: 28 };
+export function renderChart(bars: readonly Bar[], bucket: Bucket, title: string, availableWidth = 640): SVGSVGElement {
+  // Drawn at the width it is shown at (320–640 units), so its text stays readable on a phone.
+  const width = Math.round(Math.min(640, Math.max(320, availableWidth || 640)));
+  const plot: Plot = { width, height: 240, left: 40, right: 8, top: 12, bottom: 28 };
   const scale = niceScale(Math.max(0, ...bars.map((b) => b.clicks)));
   const root = svg("svg", { viewBox: `0 0 ${plot.width} ${plot.height}`, class: "chart", role: "img", "aria-label": title });
   root.append(svg("title", {}, title));
@@ -141,7 +143,11 @@ export function renderChart(bars: readonly Bar[], bucket: Bucket, title: string)
     root.append(bar);
   }
   const slot = bars.length === 0 ? 0 : (plot.width - plot.left - plot.right) / bars.length;
-  for (const i of labelIndexes(bars, bucket)) {
+  // Round-time labels, thinned out until neighbours are at least 64 units apart.
+  const labels = labelIndexes(bars, bucket);
+  const gap = labels.length > 1 ? (labels[1]! - labels[0]!) * slot : Infinity;
+  const keepEvery = Math.max(1, Math.ceil(64 / gap));
+  for (const i of labels.filter((_, n) => n % keepEvery === 0)) {
     root.append(svg("text", { x: plot.left + i * slot + slot / 2, y: plot.height - 8, class: "tick tick-x" }, formatBucket(bars[i]!.at, bucket)));
   }
   root.append(svg("line", { x1: plot.left, x2: plot.width - plot.right, y1: plot.top + innerHeight, y2: plot.top + innerHeight, class: "axis" }));

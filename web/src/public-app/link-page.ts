@@ -107,7 +107,7 @@ export function startLinkPage(view: HTMLElement, links: LinksApi, slug: string, 
     );
     chartBox.replaceChildren(
       h("p", { class: "chart-caption", "data-testid": "series-total" }, title),
-      renderChart(bars, series.bucket, title),
+      renderChart(bars, series.bucket, title, chartBox.clientWidth),
       h("details", {}, h("summary", {}, "Show as a table"), rows.length > 0 ? table : h("p", {}, "No clicks in this range.")),
     );
   }
