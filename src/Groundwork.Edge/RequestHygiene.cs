@@ -13,6 +13,13 @@ internal static class RequestHygiene
     public static void UseRequestHygiene(this WebApplication app) =>
         app.Use((context, next) =>
         {
+            // Nothing behind the ALB is a tunnel or echoes requests: refuse CONNECT and TRACE here, not with a 502 later.
+            if (HttpMethods.IsConnect(context.Request.Method) || HttpMethods.IsTrace(context.Request.Method))
+            {
+                context.Response.Headers.Allow = "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS";
+                return Results.Problem(statusCode: StatusCodes.Status405MethodNotAllowed, title: "Method not allowed",
+                    detail: $"{context.Request.Method} is not served here.").ExecuteAsync(context);
+            }
             AlbTokenIssuer.StripClientIdentityHeaders(context.Request.Headers);
             var headers = context.Request.Headers;
             var trace = NewTraceId();

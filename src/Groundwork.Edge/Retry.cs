@@ -55,6 +55,8 @@ internal static class Retry
 
             var (status, title) = error.Error switch
             {
+                // The client's own request was unreadable (e.g. an invalid chunk size): its fault, as the ALB says with a 400.
+                _ when IsClientFault(error) => (StatusCodes.Status400BadRequest, "Bad request"),
                 ForwarderError.NoAvailableDestinations => (StatusCodes.Status503ServiceUnavailable, "No healthy target"),
                 ForwarderError.RequestTimedOut => (StatusCodes.Status504GatewayTimeout, "Target timed out"),
                 _ => (StatusCodes.Status502BadGateway, "Target failed"),
@@ -63,6 +65,22 @@ internal static class Retry
                 .ExecuteAsync(context);
         });
         return pipeline;
+    }
+
+    private static bool IsClientFault(IForwarderErrorFeature error)
+    {
+        if (error.Error is ForwarderError.RequestBodyClient or ForwarderError.RequestCanceled)
+        {
+            return true;
+        }
+        for (var e = error.Exception; e is not null; e = e.InnerException)
+        {
+            if (e is BadHttpRequestException)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static bool IsRetryable(HttpContext context) =>
