@@ -67,35 +67,7 @@ public sealed class AttackTests(AbuseStack stack, ITestOutputHelper output)
         using var user = stack.CreateEdgeClient(new CookieContainer());
         await EdgeSignIn.SignInAsync(user, "someone@example.org");
 
-        // Client-sent identity headers never reach a target: anonymous, signed-in non-admin, signed-in admin.
-        // The capture target is in rotation only for this part (it answers 200 to anything).
-        string genuine, genuineUser;
-        int leaked, seen;
-        await using (var capture = await CaptureTarget.RegisterAsync(stack))
-        {
-        const string injected = "injected-by-the-client";
-        foreach (var (client, path) in new[] { (stack.CreateEdgeClient(), "/api/links/abc"), (user, "/admin/api/me"), (admin, "/admin/api/me"), (stack.CreateEdgeClient(), "/some-slug") })
-        {
-            for (var i = 0; i < 6; i++)
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Get, path);
-                request.Headers.TryAddWithoutValidation("x-amzn-oidc-data", injected);
-                request.Headers.TryAddWithoutValidation("X-AMZN-OIDC-IDENTITY", injected);
-                request.Headers.TryAddWithoutValidation("x-amzn-oidc-accesstoken", injected);
-                request.Headers.TryAddWithoutValidation("x-amzn-oidc-something-new", injected);
-                _attempts++;
-                await client.SendAsync(request);
-            }
-        }
-        seen = capture.Seen.Count;
-        leaked = capture.Seen.Count(h => h.Any(kv => kv.Key.StartsWith("x-amzn-oidc-", StringComparison.Ordinal) && kv.Value.Contains(injected, StringComparison.Ordinal)));
-        Expect(seen > 0, "the capture target received nothing");
-        Expect(leaked == 0, $"{leaked} requests reached a target with a client-sent x-amzn-oidc-* header");
-
-        // A genuine token (for the admin and for a non-admin), as an instance sees it.
-        genuine = await capture.CaptureHeaderAsync(() => admin.GetAsync("/admin/api/me"), "x-amzn-oidc-data");
-        genuineUser = await capture.CaptureHeaderAsync(() => user.GetAsync("/admin/api/me"), "x-amzn-oidc-data");
-        }
+        var (genuine, genuineUser, seen, leaked) = await CaptureIdentityHeadersAsync(admin, user);
         var kid = AlbTokens.KidOf(genuine);
         var lifetime = AlbTokens.ExpiryOf(genuine) - DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         using var edge = stack.CreateEdgeClient();
@@ -144,6 +116,39 @@ public sealed class AttackTests(AbuseStack stack, ITestOutputHelper output)
         }
         return $"Tokens: {forged.Count + 1} forged kinds (incl. an expired genuine one replayed, lifetime {lifetime} s) got 401 from both instances and 401 (anonymous) or 403 (signed-in non-admin: the edge replaced the header) through the edge; a fresh genuine token got 200. " +
                $"A capture target registered with the edge received {seen} requests carrying client-sent x-amzn-oidc-* headers: {leaked} had them.";
+    }
+
+    /// <summary>
+    /// Client-sent identity headers never reach a target (anonymous, signed-in non-admin, signed-in admin), and the
+    /// genuine tokens the edge adds for the admin and the non-admin, as an instance sees them. The capture target is
+    /// in rotation only for this part (it answers 200 to anything).
+    /// </summary>
+    private async Task<(string Genuine, string GenuineUser, int Seen, int Leaked)> CaptureIdentityHeadersAsync(HttpClient admin, HttpClient user)
+    {
+        const string injected = "injected-by-the-client";
+        await using var capture = await CaptureTarget.RegisterAsync(stack);
+        using var anonymous = stack.CreateEdgeClient();
+        foreach (var (client, path) in new[] { (anonymous, "/api/links/abc"), (user, "/admin/api/me"), (admin, "/admin/api/me"), (anonymous, "/some-slug") })
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, path);
+                request.Headers.TryAddWithoutValidation("x-amzn-oidc-data", injected);
+                request.Headers.TryAddWithoutValidation("X-AMZN-OIDC-IDENTITY", injected);
+                request.Headers.TryAddWithoutValidation("x-amzn-oidc-accesstoken", injected);
+                request.Headers.TryAddWithoutValidation("x-amzn-oidc-something-new", injected);
+                _attempts++;
+                await client.SendAsync(request);
+            }
+        }
+        var seen = capture.Seen.Count;
+        var leaked = capture.Seen.Count(h => h.Any(kv => kv.Key.StartsWith("x-amzn-oidc-", StringComparison.Ordinal) && kv.Value.Contains(injected, StringComparison.Ordinal)));
+        Expect(seen > 0, "the capture target received nothing");
+        Expect(leaked == 0, $"{leaked} requests reached a target with a client-sent x-amzn-oidc-* header");
+
+        var genuine = await capture.CaptureHeaderAsync(() => admin.GetAsync("/admin/api/me"), "x-amzn-oidc-data");
+        var genuineUser = await capture.CaptureHeaderAsync(() => user.GetAsync("/admin/api/me"), "x-amzn-oidc-data");
+        return (genuine, genuineUser, seen, leaked);
     }
 
     private async Task<HttpStatusCode> AdminMeStatusAsync(int instance, string token)
