@@ -54,5 +54,7 @@ public sealed class BuiltArtifactTests(ArtifactFixture artifact, ITestOutputHelp
         ["AWS_ACCESS_KEY_ID"] = null, ["AWS_SECRET_ACCESS_KEY"] = null, ["AWS_PROFILE"] = null, ["AWS_WEB_IDENTITY_TOKEN_FILE"] = null,
         ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] = null, ["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = null,
         ["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent/credentials", ["AWS_CONFIG_FILE"] = "/nonexistent/config",
+        // On an EC2 CI runner the instance role would otherwise be found.
+        ["AWS_EC2_METADATA_DISABLED"] = "true",
     };
 }

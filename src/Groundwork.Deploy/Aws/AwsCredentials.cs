@@ -14,8 +14,9 @@ internal static class AwsCredentials
     public static async Task<AWSCredentials> RequireAsync(string purpose)
     {
         // Not on EC2 (no instance metadata), the chain's last link would retry the metadata endpoint for seconds.
-        var onEc2 = await StartsWithAsync("/sys/devices/virtual/dmi/id/board_asset_tag", "i-") // Nitro
-            || await StartsWithAsync("/sys/hypervisor/uuid", "ec2"); // Xen
+        var metadataDisabled = string.Equals(Environment.GetEnvironmentVariable("AWS_EC2_METADATA_DISABLED"), "true", StringComparison.OrdinalIgnoreCase);
+        var onEc2 = !metadataDisabled && await StartsWithAsync("/sys/devices/virtual/dmi/id/board_asset_tag", "i-") // Nitro
+            || !metadataDisabled && await StartsWithAsync("/sys/hypervisor/uuid", "ec2"); // Xen
         if (!onEc2 && !HasConfiguredSource())
         {
             throw new DeployException($"No AWS credentials for {purpose}: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (Jenkins uses its instance role).");
