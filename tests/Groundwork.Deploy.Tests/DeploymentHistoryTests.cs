@@ -79,3 +79,57 @@ public sealed class DeploymentHistoryTests : IDisposable
         Assert.Null(environment["ASPNETCORE_URLS"]);
     }
 }
+
+/// <summary>The local deploy's guards that need no running stack.</summary>
+public sealed class LocalDeployGuardTests : IDisposable
+{
+    private readonly TemporaryDirectory temp = new();
+
+    public void Dispose() => temp.Dispose();
+
+    private string MakeArtifact(string version)
+    {
+        var root = temp.Combine("artifacts", Artifacts.ArtifactVersion.DirectoryName(version));
+        Directory.CreateDirectory(Path.Combine(root, "app"));
+        File.WriteAllText(Path.Combine(root, "app", "Groundwork.Api.dll"), "not really");
+        new Artifacts.ArtifactManifest(version, new string('d', 40), false, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, "linux-x64", null,
+            Artifacts.ArtifactManifest.HashTree(root)).WriteTo(root);
+        return root;
+    }
+
+    private void WriteStack(int appHostPid) =>
+        File.WriteAllText(Path.Combine(Directory.CreateDirectory(temp.Combine("data")).FullName, "stack.json"), System.Text.Json.JsonSerializer.Serialize(
+            new LocalStackManifest(appHostPid, "http://127.0.0.1:9", "arn", "http://127.0.0.1:9/keys", "", "p", "r", "x", []),
+            System.Text.Json.JsonSerializerOptions.Web));
+
+    private Task<ToolRun> DeployAsync() => ToolProcess.RunAsync(
+        ["deploy", "--env", "local", "--version", "4.0.0", "--data-dir", temp.Combine("data"), "--artifacts", temp.Combine("artifacts")]);
+
+    [Fact]
+    public async Task Without_a_running_stack_the_deploy_fails_at_once_and_says_how_to_start_one()
+    {
+        MakeArtifact("4.0.0");
+        var run = await DeployAsync();
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("No running local stack", Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+
+        // A stack.json left behind by a crashed AppHost is not a running stack.
+        WriteStack(int.MaxValue - 1);
+        run = await DeployAsync();
+        Assert.Contains("is not running: the stack is down", run.Error);
+    }
+
+    [Fact]
+    public async Task A_second_deploy_to_the_same_stack_is_refused_while_one_runs()
+    {
+        MakeArtifact("4.0.0");
+        WriteStack(Environment.ProcessId);
+        var lockPath = Path.Combine(Directory.CreateDirectory(LocalDeployment.StateDirectory(temp.Combine("data"))).FullName, "deploy.lock");
+        using (new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            var run = await DeployAsync();
+            Assert.Equal(1, run.ExitCode);
+            Assert.Contains("Another deploy to this local stack is running", run.Error);
+        }
+    }
+}

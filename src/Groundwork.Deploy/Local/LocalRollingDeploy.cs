@@ -38,6 +38,7 @@ internal sealed class LocalRollingDeploy(string dataDirectory, RollingDeployOpti
         var version = manifest.Version;
         var appDll = Path.Combine(artifactDirectory, "app", "Groundwork.Api.dll");
         var stack = LocalStackManifest.Read(dataDirectory);
+        using var exclusive = DeployLock(dataDirectory);
         using var edge = EdgeTargets.For(stack.EdgeUrl);
         var old = await edge.ListAsync(cancellationToken);
         if (old.Count == 0)
@@ -119,6 +120,20 @@ internal sealed class LocalRollingDeploy(string dataDirectory, RollingDeployOpti
             Record(stack, version, previous, started, old.Skip(i + 1).ToList());
         }
         return new LocalDeployResult(version, started, replaced, clock.Elapsed);
+    }
+
+    /// <summary>One deploy at a time per stack: a second one would replace instances the first is still starting.</summary>
+    private static FileStream DeployLock(string dataDirectory)
+    {
+        var path = Path.Combine(Directory.CreateDirectory(LocalDeployment.StateDirectory(dataDirectory)).FullName, "deploy.lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+        }
+        catch (IOException)
+        {
+            throw new DeployException($"Another deploy to this local stack is running ({path} is locked).");
+        }
     }
 
     /// <summary>
