@@ -30,6 +30,7 @@ if ! dotnet build Groundwork.slnx -c Debug -nologo -clp:ErrorsOnly; then
   exit 1
 fi
 
+export GROUNDWORK_TEST_RESULTS="$results/web"  # browser tests put failure screenshots here
 for project in $(grep -o 'tests/[^"]*Tests\.csproj' Groundwork.slnx); do
   name=$(basename "$project" .csproj)
   echo "==> $name"
@@ -43,10 +44,12 @@ read -r passed failed skipped < <(python3 - "$results" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 p = f = s = 0
 for path in glob.glob(sys.argv[1] + "/*.trx"):
-    c = ET.parse(path).getroot().find(".//{*}Counters")
+    root = ET.parse(path).getroot()
+    c = root.find(".//{*}Counters")
     if c is None: continue
     p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0))
-    s += int(c.get("notExecuted", 0))
+    # Skipped tests are results with outcome NotExecuted (the notExecuted counter stays 0 for xunit skips).
+    s += sum(1 for r in root.iter() if r.tag.endswith("UnitTestResult") and r.get("outcome") == "NotExecuted")
 print(p, f, s)
 PY
 )

@@ -63,6 +63,11 @@ public sealed class LocalStackTests(LocalStack stack, ITestOutputHelper output) 
         using var admin = stack.CreateEdgeClient(new CookieContainer());
         await EdgeSignIn.SignInAsync(admin, "admin@example.com");
         var me = await admin.GetFromJsonAsync<JsonElement>("/admin/api/me");
+        var root = await admin.GetAsync("/admin");
+        Assert.Equal(HttpStatusCode.Redirect, root.StatusCode);
+        Assert.Equal("/admin/", root.Headers.Location!.OriginalString);
+        var console = await admin.GetAsync("/admin/");
+        Assert.NotEqual(HttpStatusCode.Redirect, console.StatusCode); // the console (or "not built"), never a loop
         Assert.Equal("admin@example.com", me.GetProperty("email").GetString());
 
         var disabled = await admin.PostAsync($"/admin/api/links/{slug}/disable", null);

@@ -107,7 +107,7 @@ public sealed class AdminConsoleTests(WebStack web)
         session.AssertCleanRun(web.EdgeUrl);
     }
 
-    [Theory(Skip = "Api bug: /admin and /admin/ redirect to /admin/ forever (AdminConsole maps \"/admin\", which also matches \"/admin/\"). Unskip once fixed.")]
+    [Theory]
     [InlineData("/admin")]
     [InlineData("/admin/")]
     public async Task The_admin_root_leads_to_the_console_after_sign_in(string path)

@@ -18,9 +18,13 @@ public static class AdminConsole
         var root = app.ServiceProvider.GetRequiredService<IConfiguration>()["Admin:ConsoleRoot"];
         IFileProvider? files = !string.IsNullOrWhiteSpace(root) && Directory.Exists(root) ? new PhysicalFileProvider(Path.GetFullPath(root)) : null;
 
-        app.MapGet("/admin", () => Results.Redirect("/admin/")).RequireAuthorization(AlbIdentityDefaults.AdminPolicy).ExcludeFromDescription();
+        // One route for "/admin", "/admin/" and below: routing does not tell "/admin" from "/admin/", the request path does.
         app.MapGet("/admin/{**path}", (string? path, HttpContext context) =>
         {
+            if (!context.Request.Path.HasValue || !context.Request.Path.Value.EndsWith('/') && string.IsNullOrEmpty(path))
+            {
+                return Results.Redirect("/admin/");
+            }
             path ??= "";
             if (path.StartsWith("api/", StringComparison.OrdinalIgnoreCase) || path.Equals("api", StringComparison.OrdinalIgnoreCase))
             {
