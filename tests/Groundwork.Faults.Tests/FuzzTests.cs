@@ -30,6 +30,7 @@ public sealed class FuzzTests(AbuseStack stack, ITestOutputHelper output)
     private int _analyticsHost;
     private int _requests;
     private int _bodiless;
+    private readonly ConcurrentDictionary<string, int> _bodilessKinds = new();
 
     [Fact]
     public async Task Generated_bad_input_never_gets_a_5xx_errors_are_problem_details_and_the_stack_stays_healthy()
@@ -75,7 +76,7 @@ public sealed class FuzzTests(AbuseStack stack, ITestOutputHelper output)
                 _requests, _violations.Count, string.Join("; ", _violations.Take(3)),
                 "none (nothing but the fuzz's own valid links written)",
                 _violations.IsEmpty,
-                $"Statuses: {histogram}. {_bodiless} bodiless answers to malformed framing come from Kestrel before any middleware (400/431 without a body). Slow clients: {string.Join("; ", slow)}. Afterwards every instance was Healthy and a create → redirect through the edge worked. " +
+                $"Statuses: {histogram}. {_bodiless} answers without a body, all Kestrel refusing the request before any middleware runs ({string.Join(", ", _bodilessKinds.OrderByDescending(k => k.Value).Select(k => $"{k.Value}× {k.Key}"))}). Slow clients: {string.Join("; ", slow)}. Afterwards every instance was Healthy and a create → redirect through the edge worked. " +
                 $"{_statuses.GetValueOrDefault(0)} requests ended without a response (connection closed on unparseable input). {_analyticsHost} requests with Host analytics.* got the edge's 503 'no targets' (Metabase has no local stand-in; in AWS the ALB sends them to Metabase). " +
                 $"Protocol answers: {string.Join(", ", _protocolAnswers)} (RFC 9110 §15.6.6, Kestrel before any middleware). " +
                 "Earlier runs found the edge answering CONNECT and a malformed chunked body with 502; the edge now refuses them with 405/400 (kept as a regression test).",
@@ -168,6 +169,15 @@ public sealed class FuzzTests(AbuseStack stack, ITestOutputHelper output)
                         Fail($"{where}: {status} without a body for {r}");
                     }
                     Interlocked.Increment(ref _bodiless);
+                    var cause = r.Headers.Any(h => h.Key == "Host") ? " (invalid Host)"
+                        : r.Path.Contains("%00", StringComparison.Ordinal) ? " (NUL in the path)"
+                        : status == 414 ? " (URL too long)"
+                        : "";
+                    var kind = $"{where} {status}{cause}";
+                    if (_bodilessKinds.AddOrUpdate(kind, 1, (_, n) => n + 1) == 1)
+                    {
+                        output.WriteLine($"BODILESS {kind}: {r}");
+                    }
                 }
                 else if (response.Content.Headers.ContentType?.MediaType != "application/problem+json")
                 {
