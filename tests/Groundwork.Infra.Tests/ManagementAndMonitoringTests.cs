@@ -53,6 +53,21 @@ public sealed class ManagementAndMonitoringTests(SynthesizedApp app)
     }
 
     [Theory, MemberData(nameof(Environments))]
+    public void Deploy_role_runs_commands_only_with_the_shell_document_on_its_own_environments_instances(string env)
+    {
+        var role = app.Resources(Management, "AWS::IAM::Role").Single(r => (string?)r.Properties["RoleName"] == $"groundwork-{env}-deploy");
+        var statements = app.Resources(Management, "AWS::IAM::Policy")
+            .Where(p => TemplateQueries.Text(p.Properties["Roles"]).Contains(role.LogicalId))
+            .SelectMany(p => TemplateQueries.Array(p.Properties["PolicyDocument"]!["Statement"]))
+            .Where(s => TemplateQueries.Text(s["Action"]).Contains("ssm:SendCommand"))
+            .ToList();
+        Assert.Equal(2, statements.Count);
+        Assert.Contains(statements, s => TemplateQueries.Text(s["Resource"]).EndsWith("::document/AWS-RunShellScript") && s["Condition"] is null);
+        var onInstances = Assert.Single(statements, s => TemplateQueries.Text(s["Resource"]).Contains(":instance/*"));
+        Assert.Equal(env, (string?)onInstances["Condition"]?["StringEquals"]?["aws:ResourceTag/environment"]);
+    }
+
+    [Theory, MemberData(nameof(Environments))]
     public void Alarms_watch_alb_targets_rds_and_redis_and_notify_the_topic(string env)
     {
         var alarms = app.Resources($"Groundwork-{env}-Alarms", "AWS::CloudWatch::Alarm").ToList();

@@ -180,11 +180,36 @@ public sealed class ManagementStack : Stack
             Resources = regions.Select(r => $"arn:aws:iam::{environment.Account}:role/cdk-hnb659fds-*-{environment.Account}-{r}").ToArray(),
         }));
         ArtifactsBucket.GrantRead(role, "groundwork-*");
+        // Migrations run as a one-off on one app server of this environment (Groundwork.Deploy, through SSM Run Command):
+        // only the stock shell document, only on instances tagged with this environment.
+        role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Actions = ["ssm:SendCommand"],
+            Resources = [$"arn:aws:ssm:{environment.Region}::document/AWS-RunShellScript"],
+        }));
+        role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Actions = ["ssm:SendCommand"],
+            Resources = [$"arn:aws:ec2:{environment.Region}:{environment.Account}:instance/*"],
+            Conditions = new Dictionary<string, object>
+            {
+                ["StringEquals"] = new Dictionary<string, object> { ["aws:ResourceTag/environment"] = environment.Name },
+            },
+        }));
+        // These read-only calls have no resource-level permissions in IAM.
+        role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Actions = ["ssm:GetCommandInvocation", "ssm:ListCommandInvocations", "autoscaling:DescribeAutoScalingGroups"],
+            Resources = ["*"],
+        }));
         JenkinsRole.AddToPolicy(new PolicyStatement(new PolicyStatementProps { Actions = ["sts:AssumeRole"], Resources = [role.RoleArn] }));
         Nag.Suppress(role, new NagSuppression("AwsSolutions-IAM5",
             "The deploy role may assume only the CDK bootstrap roles (deploy, file-publishing, lookup) of its own environment's account and regions, and read versioned artifacts.",
             regions.Select(r => $"Resource::arn:aws:iam::{environment.Account}:role/cdk-hnb659fds-*-{environment.Account}-{r}")
                 .Concat(["Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*",
                     $"Resource::<{Nag.LogicalId(ArtifactsBucket)}.Arn>/groundwork-*"]).ToArray()));
+        Nag.Suppress(role, new NagSuppression("AwsSolutions-IAM5",
+            "Run Command for the one-off migration may target only instances tagged with this environment (condition on aws:ResourceTag/environment); GetCommandInvocation, ListCommandInvocations and DescribeAutoScalingGroups support no resource-level permissions.",
+            [$"Resource::arn:aws:ec2:{environment.Region}:{environment.Account}:instance/*", "Resource::*"]));
     }
 }
