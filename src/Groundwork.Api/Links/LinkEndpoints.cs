@@ -114,10 +114,19 @@ public static class LinkEndpoints
         {
             return NotFound(slug);
         }
-        // Cached briefly in the shared cache, so all instances answer the same figure and it never goes backwards
-        // from one request to the next.
-        var stats = await cache.GetOrSetAsync<LinkStats?>("stats:" + slug, (_, token) => store.StatsAsync(slug, token),
-            options => options.SetDuration(TimeSpan.FromSeconds(1)).SetFailSafe(true), ct);
+        // Cached briefly in the shared cache, so all instances answer the same figure, without jitter (a jittered
+        // entry lives up to 10 s longer on one instance than on another, and round robin then served an older,
+        // smaller count). A refresh never lowers the count already served: the read may come from a replica a moment
+        // behind the primary the previous figure came from. A link's clicks only grow (a slug deleted and created again is
+        // another link: different CreatedAt), so the larger figure is the truer one.
+        var stats = await cache.GetOrSetAsync<LinkStats?>("stats:" + slug, async (context, token) =>
+        {
+            var fresh = await store.StatsAsync(slug, token);
+            return fresh is not null && context.HasStaleValue && context.StaleValue.Value is { } served
+                   && served.CreatedAt == fresh.CreatedAt && served.Clicks > fresh.Clicks
+                ? fresh with { Clicks = served.Clicks }
+                : fresh;
+        }, options => options.SetDuration(TimeSpan.FromSeconds(1)).SetFailSafe(true).SetJittering(TimeSpan.Zero), ct);
         return stats is null ? NotFound(slug) : Results.Ok(stats);
     }
 
