@@ -51,7 +51,7 @@ public sealed class InstanceFaultTests(FaultStack stack, ITestOutputHelper outpu
                 load.Requests, load.Failures.Count, load.FailureSummary(),
                 loss is null ? "not measured" : $"links: {loss.LinksLost} lost; failed creates written anyway: {loss.FailedButWritten} of {loss.FailedCreates}; clicks: {loss.ClicksLost} of {loss.ClicksCaused} lost (counted in api-1's memory, not yet flushed)",
                 failedGets == 0 && unclearPosts == 0 && rejoined && loss is { LinksLost: 0, ClicksExtra: 0 },
-                "GETs that met the dead instance were retried once on the other by the edge; health checks took api-1 out within a second. " +
+                "GETs that met the dead instance were retried once on the other by the edge until its health check (every second) took api-1 out. " +
                 "A POST in flight on the killed instance is not retried (it may have been applied): the client gets a 502 problem; a creation it reports as failed but that was written shows up under 'failed creates written anyway'. " +
                 "A SIGKILL loses the clicks counted by that instance since its last flush (at most one flush interval, here 1 s; documented in decisions.md); a normal stop flushes them.",
                 DateTimeOffset.UtcNow));

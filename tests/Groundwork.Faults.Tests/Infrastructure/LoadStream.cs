@@ -76,6 +76,10 @@ public sealed class LoadStream : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         while (Requests < target || clock.Elapsed < atLeast)
         {
+            if (clock.Elapsed > atLeast + TimeSpan.FromSeconds(60))
+            {
+                throw new TimeoutException($"The request stream stalled: {Requests} of {target} requests after {clock.Elapsed}.");
+            }
             await Task.Delay(50);
         }
     }
@@ -189,7 +193,7 @@ public sealed class LoadStream : IAsyncDisposable
                     clock.Elapsed.TotalMilliseconds, slug, error));
             }
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or System.Text.Json.JsonException or InvalidOperationException or KeyNotFoundException)
         {
             if (operation == "create")
             {
