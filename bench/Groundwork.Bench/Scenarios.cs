@@ -298,7 +298,7 @@ public sealed class Scenarios(
         ],
         [
             .. ErrorNotes("mixed load", runs.Select(r => r.Load)),
-            "Reads are SELECTs counted by MariaDB (Com_select) on each server, idle background subtracted; the SELECT LAST_INSERT_ID() of each insert and the SELECT @@gtid_binlog_pos after each write (read-your-writes position) are bookkeeping of writes and are not counted as reads.",
+            "Reads are SELECTs counted by MariaDB (Com_select) on each server, idle background subtracted; the SELECT LAST_INSERT_ID() of each insert and the SELECT @@last_gtid after each write (its read-your-writes position) are bookkeeping of writes and are not counted as reads.",
         ], runs.Select(r => new { r.Load, r.Cost, r.CpuUsPerRequest }));
     }
 
