@@ -20,7 +20,8 @@ public sealed record BenchOptions
     public bool Smoke { get; init; }
     /// <summary>
     /// App settings for every Api instance of both stacks (passed as GROUNDWORK_API__KEY=VALUE), to measure a variant,
-    /// e.g. <c>OTEL_TRACES_SAMPLER=parentbased_traceidratio</c>. Empty: the stack as it ships.
+    /// e.g. <c>Clicks__FlushInterval=00:00:01</c>. Empty: the stack as it ships. (OTEL_* cannot be varied this way:
+    /// Aspire sets its own OTEL_* variables on every project.)
     /// </summary>
     public IReadOnlyDictionary<string, string> ApiSettings { get; init; } = new Dictionary<string, string>();
     /// <summary>Appended to the results file name (&lt;date&gt;-&lt;sha&gt;-&lt;label&gt;) so a variant run does not replace the main one.</summary>
