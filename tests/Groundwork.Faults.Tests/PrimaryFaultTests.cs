@@ -143,7 +143,11 @@ public sealed class PrimaryFaultTests(FaultStack stack, ITestOutputHelper output
             ReliabilityReport.Record(new ScenarioResult(6,
                 "Slow database: requests time out cleanly with 503/504 problem details; no thread-pool starvation",
                 "LOCK TABLES links WRITE on the primary for ~4 s under load, plus 40 concurrent creations queued on the lock",
-                load.Requests + burst.Count + liveDuringLock.Count, load.Failures.Count + burst.Count(b => b.Status != 201), load.FailureSummary() + (burst.Count > 0 ? $"; burst of 40 creates: {string.Join(", ", burst.GroupBy(b => b.Status).Select(g => $"{g.Count()}× {g.Key}"))}" : ""),
+                load.Requests + burst.Count + liveDuringLock.Count, load.Failures.Count + burst.Count(b => b.Status != 201), string.Join("; ", new[]
+                {
+                    load.Failures.Count > 0 ? load.FailureSummary() : null,
+                    burst.Count > 0 ? $"burst of 40 creates: {string.Join(", ", burst.GroupBy(b => b.Status).Select(g => $"{g.Count()}× {g.Key}"))}" : null,
+                }.Where(x => x is not null)),
                 loss?.Short() ?? "not measured",
                 load.Failures.All(f => f.Operation == "create" && f.Status is 503 or 504 && f.IsProblem)
                     && burst.All(b => b.Status == 201 || (b.Status is 503 or 504 && b.Problem && b.RetryAfter))
