@@ -197,7 +197,7 @@ public sealed class AppTierTests(ApiTierFixture tier, ITestOutputHelper output)
             await cacheA.SetAsync("backplane-probe", round);
             await Task.Delay(200);
             return await cacheB.GetOrDefaultAsync<int>("backplane-probe") == round;
-        }, ok => ok, TimeSpan.FromSeconds(30));
+        }, ok => ok, TimeSpan.FromSeconds(60)); // measured 2-20 s here on a loaded machine (reconnect + circuit breaker + auto-recovery)
         Assert.True(recovered, "the backplane did not recover after Redis came back");
     }
 

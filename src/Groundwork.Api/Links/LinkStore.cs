@@ -15,10 +15,13 @@ public sealed class LinkStore(Database database)
         {
             try
             {
-                var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                    "INSERT INTO links (slug, url, created_at, disabled) VALUES (@slug, @url, @createdAt, 0); SELECT LAST_INSERT_ID();",
-                    new { slug, url, createdAt }, cancellationToken: token));
-                return new Link(id, slug, url, createdAt, false);
+                // The id comes back in the INSERT's OK packet: no second statement.
+                await using var insert = new MySqlCommand("INSERT INTO links (slug, url, created_at, disabled) VALUES (@slug, @url, @createdAt, 0)", connection);
+                insert.Parameters.AddWithValue("@slug", slug);
+                insert.Parameters.AddWithValue("@url", url);
+                insert.Parameters.AddWithValue("@createdAt", createdAt);
+                await insert.ExecuteNonQueryAsync(token);
+                return new Link(insert.LastInsertedId, slug, url, createdAt, false);
             }
             catch (MySqlException e) when (e.ErrorCode == MySqlErrorCode.DuplicateKeyEntry)
             {

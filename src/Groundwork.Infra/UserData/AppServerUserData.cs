@@ -148,6 +148,8 @@ public static partial class AppServerUserData
             OTEL_EXPORTER_OTLP_HEADERS=api-key=${NEW_RELIC_LICENSE}
             OTEL_RESOURCE_ATTRIBUTES=service.name=groundwork-api,service.version=${VERSION},deployment.environment={{s.EnvironmentName}}
             Sentry__Dsn=${SENTRY_DSN}
+            Telemetry__TraceSampleRatio=0.05
+            GROUNDWORK_VERSION=${VERSION}
             ENV
             )
 

@@ -32,7 +32,12 @@ public static class TelemetryExtensions
                 .AddRuntimeInstrumentation()
                 .AddMeter(SourceName, "ZiggyCreatures.Caching.Fusion"))
             .WithTracing(tracing => tracing
-                .AddSource(builder.Environment.ApplicationName, SourceName, "ZiggyCreatures.Caching.Fusion", "MySqlConnector")
+                // Head sampling: every request locally (the dashboard shows them all), a fraction in AWS
+                // (Telemetry:TraceSampleRatio; 100k redirects/s unsampled would be 100k spans/s to New Relic).
+                .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(TraceSampleRatio(builder))))
+                // FusionCache's meter stays; its spans (one per cache call) would double the spans of every redirect
+                // for no diagnostic value on a hit.
+                .AddSource(builder.Environment.ApplicationName, SourceName, "MySqlConnector")
                 // Health probes arrive every few seconds from the ALB: tracing them is noise.
                 .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !ctx.Request.Path.StartsWithSegments("/health"))
                 .AddHttpClientInstrumentation());
@@ -43,4 +48,10 @@ public static class TelemetryExtensions
         }
         return builder;
     }
+
+    private static double TraceSampleRatio(IHostApplicationBuilder builder) =>
+        double.TryParse(builder.Configuration["Telemetry:TraceSampleRatio"], System.Globalization.NumberStyles.Float,
+            System.Globalization.CultureInfo.InvariantCulture, out var ratio) && ratio is >= 0 and <= 1
+            ? ratio
+            : 1.0;
 }

@@ -90,6 +90,28 @@ public sealed class ServiceDefaultsAppTests
     }
 
     [Fact]
+    public async Task Trace_sampling_ratio_zero_exports_no_request_spans()
+    {
+        await using var newRelic = await FakeCollector.StartAsync();
+        var (app, client) = await StartAsync(new()
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = newRelic.Url,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "100",
+            ["Telemetry:TraceSampleRatio"] = "0",
+        });
+        await using (app)
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/ok")).StatusCode);
+            }
+            await Task.Delay(1500); // several export intervals
+        } // disposing flushes whatever the exporter still holds
+        Assert.DoesNotContain(newRelic.Requests, r => r.Path == "/v1/traces" && Encoding.UTF8.GetString(r.Body).Contains("/ok"));
+    }
+
+    [Fact]
     public async Task Without_an_endpoint_or_dsn_nothing_is_exported_and_requests_work()
     {
         var (app, client) = await StartAsync([]);
