@@ -89,6 +89,8 @@ public sealed class BenchStack : IAsyncDisposable
             ["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://127.0.0.1:{S(Port())}",
             ["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true",
             ["ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS"] = "true",
+            // Traces sampled as the app servers sample them in AWS (user data: 5 %); ./groundwork up keeps every trace.
+            ["GROUNDWORK_API__Telemetry__TraceSampleRatio"] = "0.05",
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
         };
