@@ -93,6 +93,8 @@ public sealed class ServiceDefaultsAppTests
     public async Task Trace_sampling_ratio_zero_exports_no_request_spans()
     {
         await using var newRelic = await FakeCollector.StartAsync();
+        // What Aspire sets on every project it runs: the configured ratio must still win.
+        Environment.SetEnvironmentVariable("OTEL_TRACES_SAMPLER", "always_on");
         var (app, client) = await StartAsync(new()
         {
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = newRelic.Url,
