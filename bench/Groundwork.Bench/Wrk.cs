@@ -20,7 +20,13 @@ public sealed record WrkLatency(long P50, long P90, long P99, long Max, double M
 /// <summary>Runs wrk (the Debian package) against 127.0.0.1 only, for a bounded time, with one of bench/wrk/*.lua.</summary>
 public sealed class Wrk(BenchOptions options, string slugsFile)
 {
-    public async Task<WrkResult> RunAsync(string baseUrl, string script, TimeSpan duration, int? connections = null)
+    public async Task<WrkResult> RunAsync(string baseUrl, string script, TimeSpan duration, int? connections = null) =>
+        (await RunWithOutputAsync(baseUrl, script, duration, connections)).Result;
+
+    /// <summary>As <see cref="RunAsync"/>, also returning wrk's whole output (scripts may print more lines, e.g. soak.lua's
+    /// GW-STATUS); <paramref name="environment"/> is passed to the script; cancelling kills wrk.</summary>
+    public async Task<(WrkResult Result, string Output)> RunWithOutputAsync(string baseUrl, string script, TimeSpan duration, int? connections = null,
+        IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
     {
         var uri = new Uri(baseUrl);
         if (!System.Net.IPAddress.IsLoopback(System.Net.IPAddress.Parse(uri.Host)))
@@ -49,10 +55,15 @@ public sealed class Wrk(BenchOptions options, string slugsFile)
         }
         start.Environment["GW_WRK_DIR"] = wrkDir;
         start.Environment["GW_SLUGS"] = slugsFile;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
         using var wrk = Process.Start(start) ?? throw new InvalidOperationException("could not start wrk (apt-get install wrk)");
         var stdout = wrk.StandardOutput.ReadToEndAsync();
         var stderr = wrk.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(duration + TimeSpan.FromSeconds(30));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(duration + TimeSpan.FromSeconds(30));
         try
         {
             await wrk.WaitForExitAsync(timeout.Token);
@@ -60,12 +71,14 @@ public sealed class Wrk(BenchOptions options, string slugsFile)
         catch (OperationCanceledException)
         {
             wrk.Kill();
+            cancellationToken.ThrowIfCancellationRequested();
             throw new TimeoutException($"wrk against {baseUrl} did not finish");
         }
         var output = await stdout;
         var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("GW-RESULT ", StringComparison.Ordinal))
             ?? throw new InvalidOperationException($"wrk printed no result (exit {wrk.ExitCode}): {output}\n{await stderr}");
-        return JsonSerializer.Deserialize<WrkResult>(line["GW-RESULT ".Length..], JsonSerializerOptions.Web)
+        var result = JsonSerializer.Deserialize<WrkResult>(line["GW-RESULT ".Length..], JsonSerializerOptions.Web)
             ?? throw new InvalidOperationException("empty wrk result");
+        return (result, output);
     }
 }

@@ -92,7 +92,14 @@ public static class ReliabilityReport
             }
             else if (number == 10)
             {
-                text.AppendLine("| 10 | Soak: 10 minutes of mixed load, bounded memory, no error, stable p99 | — (outside the CI suite) | — | — | — | not part of this suite | — |");
+                // Written by bench/run.sh --soak: the row's cells after the promise, on one marked line of docs/soak.md.
+                var soak = Path.Combine(RepoRoot, "docs", "soak.md");
+                var cells = File.Exists(soak)
+                    ? File.ReadLines(soak).FirstOrDefault(l => l.StartsWith("<!-- reliability-row-10:", StringComparison.Ordinal))?["<!-- reliability-row-10:".Length..].Replace("-->", "", StringComparison.Ordinal).Trim()
+                    : null;
+                text.AppendLine(cells is null
+                    ? "| 10 | Soak: 10 minutes of mixed load, bounded memory, no error, stable p99 | — (outside the CI suite: run `bench/run.sh --soak`) | — | — | — | not measured yet | — |"
+                    : $"| 10 | Soak: 10 minutes of mixed load, bounded memory, no error, stable p99 | {cells} |");
             }
             else
             {
