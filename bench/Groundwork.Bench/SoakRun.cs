@@ -153,6 +153,12 @@ public static class SoakRun
                 windows,
                 verdict);
         }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Ctrl+C/SIGTERM: the signal handler stops the stack and exits with 130.
+            await Task.Delay(Timeout.Infinite, CancellationToken.None);
+            throw;
+        }
         catch
         {
             Console.WriteLine($"   logs kept in {work}");
