@@ -1,3 +1,4 @@
+using Groundwork.LocalServers;
 using Groundwork.Deploy.History;
 using Groundwork.Deploy.Local;
 
@@ -66,7 +67,7 @@ public sealed class DeploymentHistoryTests : IDisposable
     [Fact]
     public void New_instances_get_the_stacks_configuration_the_version_and_the_artifacts_admin_console()
     {
-        var stack = new LocalStackManifest(1, "http://127.0.0.1:8080", "arn:alb", "http://127.0.0.1:8080/_edge/alb-keys", "a@example.com",
+        var stack = new StackManifest(1, "http://127.0.0.1:8080", "arn:alb", "http://127.0.0.1:8080/_edge/alb-keys", "a@example.com",
             "Server=primary", "Server=replica", "127.0.0.1:6379", []);
         var environment = LocalRollingDeploy.InstanceEnvironment(stack, "/opt/a", "1.4.2");
         Assert.Equal("1.4.2", environment["GROUNDWORK_VERSION"]);
@@ -99,7 +100,7 @@ public sealed class LocalDeployGuardTests : IDisposable
 
     private void WriteStack(int appHostPid) =>
         File.WriteAllText(Path.Combine(Directory.CreateDirectory(temp.Combine("data")).FullName, "stack.json"), System.Text.Json.JsonSerializer.Serialize(
-            new LocalStackManifest(appHostPid, "http://127.0.0.1:9", "arn", "http://127.0.0.1:9/keys", "", "p", "r", "x", []),
+            new StackManifest(appHostPid, "http://127.0.0.1:9", "arn", "http://127.0.0.1:9/keys", "", "p", "r", "x", []),
             System.Text.Json.JsonSerializerOptions.Web));
 
     private Task<ToolRun> DeployAsync() => ToolProcess.RunAsync(

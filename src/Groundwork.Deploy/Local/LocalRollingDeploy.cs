@@ -1,3 +1,4 @@
+using Groundwork.LocalServers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
@@ -140,7 +141,7 @@ internal sealed class LocalRollingDeploy(string dataDirectory, RollingDeployOpti
     /// The same configuration the AppHost gives its api-N instances (data tier, ALB identity, admin allowlist,
     /// public base URL), plus the version; the admin console comes from the artifact's web build, not the work tree.
     /// </summary>
-    internal static Dictionary<string, string?> InstanceEnvironment(LocalStackManifest stack, string artifactDirectory, string version) => new()
+    internal static Dictionary<string, string?> InstanceEnvironment(StackManifest stack, string artifactDirectory, string version) => new()
     {
         ["ASPNETCORE_ENVIRONMENT"] = "Production",
         ["ASPNETCORE_URLS"] = null,
@@ -215,7 +216,7 @@ internal sealed class LocalRollingDeploy(string dataDirectory, RollingDeployOpti
     }
 
     /// <summary>local.json after every step: the instances we started and still run, so a later deploy or stop finds them.</summary>
-    private void Record(LocalStackManifest stack, string version, LocalDeployment? previous, List<DeployedInstance> started, IReadOnlyList<EdgeTarget> remaining)
+    private void Record(StackManifest stack, string version, LocalDeployment? previous, List<DeployedInstance> started, IReadOnlyList<EdgeTarget> remaining)
     {
         var stillRunning = (previous?.Instances ?? []).Where(p => remaining.Any(r => r.Name == p.Name) && InstanceProcesses.IsRunning(p.Pid));
         new LocalDeployment(stack.AppHostPid, started.Count > 0 ? version : previous?.Version ?? "(AppHost build)", DateTimeOffset.UtcNow,

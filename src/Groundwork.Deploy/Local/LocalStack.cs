@@ -1,25 +1,14 @@
 using System.Text.Json;
 using Groundwork.Deploy.Cli;
+using Groundwork.LocalServers;
 
 namespace Groundwork.Deploy.Local;
 
 /// <summary>
-/// The running local stack as the AppHost describes it in <c>{data dir}/stack.json</c> (same shape as the AppHost's
-/// StackManifest; read, not referenced, so the tool does not load Aspire).
+/// Finds and reads the running local stack's <c>{data dir}/stack.json</c> (<see cref="StackManifest"/>).
 /// </summary>
-internal sealed record LocalStackManifest(
-    int AppHostPid,
-    string EdgeUrl,
-    string AlbArn,
-    string KeyEndpoint,
-    string AdminEmails,
-    string PrimaryConnectionString,
-    string ReplicaConnectionString,
-    string RedisConnectionString,
-    IReadOnlyList<LocalStackInstance> Instances)
+internal static class LocalStackManifest
 {
-    public const string FileName = "stack.json";
-
     /// <summary>The data directory: --data-dir, else GROUNDWORK_DATA_DIR (as the AppHost reads it), else &lt;repo&gt;/.local/data.</summary>
     public static string DataDirectory(string? option, Repository? repository)
     {
@@ -30,14 +19,14 @@ internal sealed record LocalStackManifest(
         return Path.GetFullPath(chosen);
     }
 
-    public static LocalStackManifest Read(string dataDirectory)
+    public static StackManifest Read(string dataDirectory)
     {
-        var path = Path.Combine(dataDirectory, FileName);
+        var path = Path.Combine(dataDirectory, StackManifest.FileName);
         if (!File.Exists(path))
         {
             throw new DeployException($"No running local stack: {path} does not exist (start it with dotnet run --project src/Groundwork.AppHost).");
         }
-        var manifest = JsonSerializer.Deserialize<LocalStackManifest>(File.ReadAllText(path), JsonSerializerOptions.Web)
+        var manifest = JsonSerializer.Deserialize<StackManifest>(File.ReadAllText(path), JsonSerializerOptions.Web)
             ?? throw new DeployException($"{path} is empty.");
         if (!InstanceProcesses.IsRunning(manifest.AppHostPid))
         {
@@ -47,4 +36,3 @@ internal sealed record LocalStackManifest(
     }
 }
 
-internal sealed record LocalStackInstance(string Name, string Url);

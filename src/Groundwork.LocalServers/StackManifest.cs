@@ -1,11 +1,10 @@
 using System.Text.Json;
-using Groundwork.LocalServers;
 
-namespace Groundwork.AppHost;
+namespace Groundwork.LocalServers;
 
 /// <summary>
-/// What a running local stack looks like, written to <c>{data dir}/stack.json</c> (mode 0600: it holds the local
-/// database passwords) so tools such as the deploy command can find the edge, the instances and the data tier
+/// What a running local stack looks like, written by the AppHost to <c>{data dir}/stack.json</c> (mode 0600: it holds
+/// the local database passwords) so tools such as the deploy command find the edge, the instances and the data tier
 /// without being told ports. Removed when the AppHost stops.
 /// </summary>
 public sealed record StackManifest(
