@@ -273,6 +273,8 @@ public static class SoakRun
         string N(long x) => x.ToString("N0", CultureInfo.InvariantCulture);
         string Yes(bool ok) => ok ? "yes" : "**no**";
         var processes = r.Windows.SelectMany(w => w.RssMiB.Keys).Distinct().ToList();
+        var referenceStart = SoakVerdict.ReferenceStart(r.Windows.Count);
+        var reference = $"{referenceStart}–{referenceStart + SoakVerdict.EndMinutes - 1}";
         var rps = Spread.Of(r.Windows.Select(w => w.Rps));
         var busy = Spread.Of(r.Windows.Select(w => w.CpuBusyPercent));
         var md = new StringBuilder();
@@ -289,7 +291,7 @@ public static class SoakRun
         md.AppendLine(CultureInfo.InvariantCulture, $"| No error | 0 transport errors/timeouts (wrk) and 0 responses outside 2xx/3xx (soak.lua) | {N(v.Errors)} of {N(v.Requests)} requests | {Yes(v.NoError)} |");
         foreach (var m in v.Memory)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| Bounded memory: {m.Process} | RSS in the last {SoakVerdict.EndMinutes} minutes ≤ {F(m.BoundMiB)} MiB | {F(m.LastMaxMiB)} MiB (minutes 2–4: {F(m.ReferenceMiB)} MiB) | {Yes(m.Held)} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| Bounded memory: {m.Process} | RSS in the last {SoakVerdict.EndMinutes} minutes ≤ {F(m.BoundMiB)} MiB | {F(m.LastMaxMiB)} MiB (reference minutes {reference}: {F(m.ReferenceMiB)} MiB) | {Yes(m.Held)} |");
         }
         md.AppendLine(CultureInfo.InvariantCulture, $"| Stable p99 | median p99 of the last {SoakVerdict.EndMinutes} minutes ≤ {SoakVerdict.P99Factor:0} × that of the first {SoakVerdict.EndMinutes} = {F(v.P99LimitMs, "0.00")} ms | {F(v.LastP99Ms, "0.00")} ms (first: {F(v.FirstP99Ms, "0.00")} ms) | {Yes(v.P99Stable)} |");
         md.AppendLine();
@@ -309,7 +311,7 @@ public static class SoakRun
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"- One local stack as the benchmark starts it (`BenchStack`: AppHost in {r.Configuration}, MariaDB primary + replica, Redis, 2 Api instances, the edge; environment Production, traces sampled at 5 %), cold start {F(r.ColdStartSeconds)} s; {r.HotSlugs} hot links created and read once on every instance and the edge, then 15 s of the same load as warm-up (not counted).");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Load: scenario 5's mix (90 % `GET /{{slug}}`, 8 % `GET /api/links/{{slug}}`, 2 % `POST /api/links`) through the edge on 127.0.0.1, `bench/wrk/soak.lua`, wrk with {r.WrkThreads} thread and {r.Connections} connections, paced by wrk's `delay()` to a target of {N(r.TargetRate)} req/s (achieved: {F(rps.Median, "0")} req/s median per minute, {F(rps.Min, "0")}–{F(rps.Max, "0")}). Unpaced, the same mix reaches ~7,500 req/s on this machine (docs/performance.md, scenario 5): the target is moderate on purpose, so the machine stays about half busy (measured: {F(busy.Median, "0")} % median, {F(busy.Min, "0")}–{F(busy.Max, "0")} %) and a slow leak or a creeping p99 is not hidden by saturation. One wrk run per minute ({r.Minutes} in a row).");
-        md.AppendLine(CultureInfo.InvariantCulture, $"- Memory bound: for each process, the largest RSS of the last {SoakVerdict.EndMinutes} minutes ≤ max(largest RSS of minutes 2–4 × {SoakVerdict.MemoryFactor:0.0}, that + {SoakVerdict.MemoryMinHeadroomMiB:0} MiB). Minute 1 is left out because it still grows for good reasons (JIT tiers, connection pools, the GC sizing its heap); 20 % over the settled size is room for GC and allocator breathing, while a leak at this rate ({N(v.Requests)} requests, ~{N(v.Requests / 50)} new links) would keep climbing past it; the {SoakVerdict.MemoryMinHeadroomMiB:0} MiB floor keeps small processes (Redis, ~10 MiB) from failing on page-level noise.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Memory bound: for each process, the largest RSS of the last {SoakVerdict.EndMinutes} minutes ≤ max(largest RSS of the reference minutes ({reference}) × {SoakVerdict.MemoryFactor:0.0}, that + {SoakVerdict.MemoryMinHeadroomMiB:0} MiB). Minute 1 is left out because it still grows for good reasons (JIT tiers, connection pools, the GC sizing its heap); on runs longer than {SoakVerdict.CacheLifetimeMinutes + 2 * SoakVerdict.EndMinutes} minutes the reference starts after the redirect cache's {SoakVerdict.CacheLifetimeMinutes}-minute lifetime, because every created link is held in the memory cache and Redis for that long before it turns over; 20 % over the settled size is room for GC and allocator breathing, while a leak at this rate ({N(v.Requests)} requests, ~{N(v.Requests / 50)} new links) would keep climbing past it; the {SoakVerdict.MemoryMinHeadroomMiB:0} MiB floor keeps small processes (Redis, ~10 MiB) from failing on page-level noise.");
         md.AppendLine(CultureInfo.InvariantCulture, $"- p99 stability: the median of the per-minute p99 over the last {SoakVerdict.EndMinutes} minutes ≤ {SoakVerdict.P99Factor:0} × the median over the first {SoakVerdict.EndMinutes} (medians, so one GC-heavy minute on a shared 2-core machine does not decide it).");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Machine load (1/5/15-min load average) at the start: {r.LoadAverageBefore}; at the end: {r.LoadAverageAfter}.");
         md.AppendLine();

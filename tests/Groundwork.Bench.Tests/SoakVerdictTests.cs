@@ -44,6 +44,19 @@ public sealed class SoakVerdictTests
     }
 
     [Fact]
+    public void On_runs_past_the_cache_lifetime_growth_until_the_first_turnover_is_not_the_reference()
+    {
+        // Redis fills with cached links for 10 minutes, then holds steady; minutes 11-13 are the reference.
+        var windows = Enumerable.Range(1, 20).Select(m => Window(m, redisRss: m <= 10 ? 10 + 3 * m : 40)).ToList();
+        var redis = SoakVerdict.Judge(windows).Memory.Single(m => m.Process == "redis");
+        Assert.Equal(40, redis.ReferenceMiB, 6);
+        Assert.True(redis.Held);
+
+        windows[19] = Window(20, redisRss: 60); // growth after the turnover is still caught
+        Assert.False(SoakVerdict.Judge(windows).MemoryHeld);
+    }
+
+    [Fact]
     public void P99_creeping_past_twice_the_start_breaks_it()
     {
         var windows = Steady();
