@@ -32,7 +32,10 @@ public sealed class LinkCache(IFusionCache cache, LinkStore store, IOptions<Shor
             var link = await store.FindAsync(slug, token);
             if (link is null)
             {
+                // Fail-safe keeps an entry physically for FailSafeMaxDuration; an unknown slug must not live that long
+                // (random slugs would otherwise fill memory and Redis for hours).
                 context.Options.Duration = MissingDuration;
+                context.Options.IsFailSafeEnabled = false;
                 return null;
             }
             return new CachedLink(link.Id, link.Url, link.Disabled);

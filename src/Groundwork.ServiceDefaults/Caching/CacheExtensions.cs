@@ -37,7 +37,9 @@ public static class CacheExtensions
             {
                 Duration = TimeSpan.FromMinutes(5),
                 IsFailSafeEnabled = true,
-                FailSafeMaxDuration = TimeSpan.FromHours(6),
+                // Also how long an entry physically stays in memory and Redis (the soak measured the growth): one hour
+                // of stale-but-served links during a database outage, and a memory bound of one hour of new entries.
+                FailSafeMaxDuration = TimeSpan.FromHours(1),
                 FailSafeThrottleDuration = TimeSpan.FromSeconds(10),
                 // Never let a slow Redis slow a redirect: give up on L2 quickly, finish its writes in the background.
                 DistributedCacheSoftTimeout = TimeSpan.FromMilliseconds(100),
