@@ -9,7 +9,6 @@ public enum ReplicaState { Unknown, InSync, Lagging, Down, NotConfigured }
 public sealed class ReplicaStatus
 {
     private volatile ReplicaState _state = ReplicaState.Unknown;
-    private long _downSinceTicks;
 
     public ReplicaState State => _state;
     public string? LastError { get; private set; }
@@ -19,10 +18,6 @@ public sealed class ReplicaStatus
 
     public void Report(ReplicaState state, string? error = null)
     {
-        if (state == ReplicaState.Down && _state != ReplicaState.Down)
-        {
-            Interlocked.Exchange(ref _downSinceTicks, Environment.TickCount64);
-        }
         LastError = error;
         _state = state;
     }
