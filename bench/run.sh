@@ -6,7 +6,7 @@
 #   bench/run.sh --reps 5 --duration 15 --connections 64
 #   bench/run.sh --smoke         one short iteration of everything (what the smoke test runs); docs untouched
 #   bench/run.sh --soak [--minutes N] [--rate R]   the soak test (issue 7, promise 10): one stack, paced 90/8/2 mixed
-#                                load for N 1-minute windows (default 10); writes bench/results/soak-<date>-<sha>.json and
+#                                load for N 1-minute windows (default 75: past the cache's 1-hour retention); writes bench/results/soak-<date>-<sha>.json and
 #                                docs/soak.md; exits non-zero if the promise broke
 # Not part of ./groundwork test: it is not a test and does not fit CI's time budget.
 set -euo pipefail

@@ -30,7 +30,7 @@ public sealed record BenchOptions
     public string BuildConfiguration { get; init; } = "Release";
     /// <summary>The soak test (issue 7, promise 10) instead of the scenarios: one stack, mixed load in 1-minute windows.</summary>
     public bool Soak { get; init; }
-    public int SoakMinutes { get; init; } = 10;
+    public int SoakMinutes { get; init; } = SoakVerdict.RetentionRunMinutes;
     /// <summary>The soak's target rate (requests/s over all connections; wrk's delay() spaces each connection's requests by
     /// connections/rate, so the achieved rate is lower by the latency): moderate, about half of the 2 cores, against
     /// ~7,500 req/s the same mix reaches unpaced (scenario 5). Measured: a target of 5,000 gave 3,740 req/s and a 65 % busy

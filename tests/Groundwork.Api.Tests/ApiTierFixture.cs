@@ -29,7 +29,8 @@ public sealed class ApiTierFixture : IAsyncLifetime
         await Tier.Setup.WaitForReplicaCaughtUpAsync(TimeSpan.FromSeconds(30), default);
     }
 
-    public ApiInstance StartInstance(int createLimit = 10_000, string? redis = null) => new(Tier, createLimit, redis);
+    public ApiInstance StartInstance(int createLimit = 10_000, string? redis = null, IReadOnlyDictionary<string, string>? settings = null) =>
+        new(Tier, createLimit, redis, settings);
 
     public async Task DisposeAsync()
     {
@@ -58,12 +59,14 @@ public sealed class ApiInstance : WebApplicationFactory<Program>
     private readonly LocalDataTier _tier;
     private readonly int _createLimit;
     private readonly string? _redis;
+    private readonly IReadOnlyDictionary<string, string> _settings;
 
-    public ApiInstance(LocalDataTier tier, int createLimit, string? redis)
+    public ApiInstance(LocalDataTier tier, int createLimit, string? redis, IReadOnlyDictionary<string, string>? settings = null)
     {
         _tier = tier;
         _createLimit = createLimit;
         _redis = redis;
+        _settings = settings ?? new Dictionary<string, string>();
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -76,6 +79,10 @@ public sealed class ApiInstance : WebApplicationFactory<Program>
         builder.UseSetting("Links:CreatePerClientPerMinute", _createLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Clicks:FlushInterval", "00:00:01");
         builder.UseEnvironment("Production");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     public HttpClient Client() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });

@@ -202,6 +202,76 @@ public sealed class AppTierTests(ApiTierFixture tier, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_memory_cache_holds_at_most_its_entry_limit_and_every_link_still_redirects()
+    {
+        const int limit = 10;
+        await using var bounded = tier.StartInstance(settings: new Dictionary<string, string> { ["Cache:MemoryEntryLimit"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        var client = bounded.Client();
+        var created = new List<(string Slug, string Url)>();
+        for (var i = 0; i < 4 * limit; i++)
+        {
+            var url = $"https://example.com/bounded/{i}";
+            created.Add((await Http.CreateAsync(client, url), url));
+        }
+        // Twice: the second round reads entries back from Redis into a memory cache that is already full.
+        for (var round = 0; round < 2; round++)
+        {
+            foreach (var (slug, url) in created)
+            {
+                var response = await client.GetAsync("/" + slug);
+                Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+                Assert.Equal(url, response.Headers.Location?.ToString());
+            }
+        }
+
+        var inMemory = await CountInMemoryAsync(bounded.Services.GetRequiredService<IFusionCache>(), created.Select(c => c.Slug));
+        output.WriteLine($"entries in the bounded memory cache: {inMemory} of {created.Count} (limit {limit})");
+        Assert.InRange(inMemory, 1, limit);
+
+        // The same links on an instance with the default limit: all of them stay in memory (the bound above is the limit's doing).
+        foreach (var (slug, _) in created)
+        {
+            Assert.Equal(HttpStatusCode.Found, (await tier.B.Client().GetAsync("/" + slug)).StatusCode);
+        }
+        Assert.Equal(created.Count, await CountInMemoryAsync(tier.B.Services.GetRequiredService<IFusionCache>(), created.Select(c => c.Slug)));
+    }
+
+    [Fact]
+    public async Task Redis_is_a_bounded_cache_that_evicts_least_recently_used_expiring_keys_like_ElastiCache()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(tier.Tier.Layout.Redis.ConnectionString + ",allowAdmin=true");
+        var server = redis.GetServer(redis.GetEndPoints().Single());
+        var settings = (await server.ConfigGetAsync("maxmemory*")).ToDictionary(p => p.Key, p => p.Value);
+        Assert.Equal("volatile-lru", settings["maxmemory-policy"]);
+        Assert.Equal(256L * 1024 * 1024, long.Parse(settings["maxmemory"], System.Globalization.CultureInfo.InvariantCulture));
+
+        // Every key the app writes expires, so the policy can evict it: cache entries and rate-limit windows alike.
+        var slug = await Http.CreateAsync(tier.A.Client());
+        var db = redis.GetDatabase();
+        var keys = server.Keys(pattern: "*").Take(500).ToList();
+        Assert.Contains(keys, k => k.ToString().Contains(slug, StringComparison.Ordinal));
+        foreach (var key in keys)
+        {
+            var type = await db.KeyTypeAsync(key);
+            Assert.True(await db.KeyTimeToLiveAsync(key) is not null, $"{key} ({type}) has no TTL: volatile-lru could never evict it");
+        }
+    }
+
+    private static async Task<int> CountInMemoryAsync(IFusionCache cache, IEnumerable<string> slugs)
+    {
+        var count = 0;
+        foreach (var slug in slugs)
+        {
+            var hit = await cache.TryGetAsync<CachedLink?>("link:" + slug, options => options.SetSkipDistributedCache(true, true).SetAllowStaleOnReadOnly(true));
+            if (hit.HasValue)
+            {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    [Fact]
     public async Task Clicks_counted_equal_redirects_made_after_a_graceful_stop()
     {
         var slug = await Http.CreateAsync(tier.A.Client());

@@ -44,15 +44,25 @@ public sealed class SoakVerdictTests
     }
 
     [Fact]
-    public void On_runs_past_the_cache_lifetime_growth_until_the_first_turnover_is_not_the_reference()
+    public void On_runs_past_the_cache_retention_growth_until_the_first_turnover_is_not_the_reference()
     {
-        // Redis fills with cached links for 10 minutes, then holds steady; minutes 11-13 are the reference.
-        var windows = Enumerable.Range(1, 20).Select(m => Window(m, redisRss: m <= 10 ? 10 + 3 * m : 40)).ToList();
+        // Redis fills with cached links for the 60-minute retention, then holds steady; minutes 62-64 are the reference.
+        var windows = Enumerable.Range(1, 75).Select(m => Window(m, redisRss: m <= 60 ? 10 + 2 * m : 130)).ToList();
         var redis = SoakVerdict.Judge(windows).Memory.Single(m => m.Process == "redis");
-        Assert.Equal(40, redis.ReferenceMiB, 6);
+        Assert.Equal(62, SoakVerdict.ReferenceStart(75));
+        Assert.Equal(130, redis.ReferenceMiB, 6);
         Assert.True(redis.Held);
 
-        windows[19] = Window(20, redisRss: 60); // growth after the turnover is still caught
+        windows[74] = Window(75, redisRss: 160); // growth after the turnover is still caught
+        Assert.False(SoakVerdict.Judge(windows).MemoryHeld);
+    }
+
+    [Fact]
+    public void A_run_shorter_than_the_retention_cannot_prove_the_cache_stops_growing()
+    {
+        // The same fill, cut at 40 minutes: the reference is minutes 2-4 and Redis's growth breaks the bound.
+        var windows = Enumerable.Range(1, 40).Select(m => Window(m, redisRss: 10 + 2 * m)).ToList();
+        Assert.Equal(2, SoakVerdict.ReferenceStart(40));
         Assert.False(SoakVerdict.Judge(windows).MemoryHeld);
     }
 

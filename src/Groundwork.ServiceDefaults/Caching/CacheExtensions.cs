@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,6 +18,12 @@ namespace Groundwork.ServiceDefaults.Caching;
 /// </summary>
 public static class CacheExtensions
 {
+    /// <summary>
+    /// Entries each instance keeps in memory at most (<c>Cache:MemoryEntryLimit</c>). A link entry costs about 1 KiB of
+    /// heap, so the default bounds the memory cache near 100 MiB per instance; the hot set of a link shortener is far smaller.
+    /// </summary>
+    public const long DefaultMemoryEntryLimit = 100_000;
+
     public static IHostApplicationBuilder AddSharedCache(this IHostApplicationBuilder builder)
     {
         var redisConnectionString = builder.Configuration.GetConnectionString("redis");
@@ -26,16 +33,28 @@ public static class CacheExtensions
             builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectRedis(redisConnectionString!));
         }
 
+        // A hard bound on each instance's memory cache, whatever the traffic: every entry counts 1 against the limit
+        // (FusionCache gives each entry the default entry options' Size); past it the memory cache compacts (least
+        // recently used first) and the instance reads those entries from Redis again.
+        var memoryEntryLimit = builder.Configuration.GetValue("Cache:MemoryEntryLimit", DefaultMemoryEntryLimit);
+        if (memoryEntryLimit < 1)
+        {
+            throw new InvalidOperationException($"Cache:MemoryEntryLimit must be at least 1 (was {memoryEntryLimit}).");
+        }
+
         var fusion = builder.Services.AddFusionCache()
+            .WithMemoryCache(new MemoryCache(new MemoryCacheOptions { SizeLimit = memoryEntryLimit }))
             .WithOptions(options =>
             {
                 options.CacheKeyPrefix = "gw:";
+                options.TagsDefaultEntryOptions.Size = 1;
                 options.DistributedCacheCircuitBreakerDuration = TimeSpan.FromSeconds(2);
                 options.BackplaneCircuitBreakerDuration = TimeSpan.FromSeconds(2);
             })
             .WithDefaultEntryOptions(new FusionCacheEntryOptions
             {
                 Duration = TimeSpan.FromMinutes(5),
+                Size = 1,
                 IsFailSafeEnabled = true,
                 // Also how long an entry physically stays in memory and Redis (the soak measured the growth): one hour
                 // of stale-but-served links during a database outage, and a memory bound of one hour of new entries.

@@ -35,6 +35,16 @@ public sealed class ServiceDefaultsAppTests
         return (app, new HttpClient { BaseAddress = new Uri(url) });
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    [InlineData("lots")]
+    public async Task A_memory_cache_without_room_for_one_entry_is_refused_at_startup_with_the_setting_named(string limit)
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => StartAsync(new() { ["Cache:MemoryEntryLimit"] = limit }));
+        Assert.Contains("Cache:MemoryEntryLimit", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Readiness_fails_when_the_primary_is_unreachable_while_liveness_holds()
     {
