@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Groundwork.Deploy.Processes;
 
 namespace Groundwork.Deploy.Tests;
 
@@ -14,38 +15,14 @@ public static class ToolProcess
 {
     public static string RepoRoot { get; } = FindRepoRoot();
 
+    /// <summary>Runs the tool with the deploy tool's own runner; past the timeout the tool's process tree is killed.</summary>
     public static async Task<ToolRun> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = RepoRoot,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "groundwork-deploy.dll"));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
-        {
-            if (value is null)
-            {
-                start.Environment.Remove(key);
-            }
-            else
-            {
-                start.Environment[key] = value;
-            }
-        }
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
         using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(cancel.Token);
-        return new ToolRun(process.ExitCode, await output, await error, clock.Elapsed);
+        var result = await ProcessRunner.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "groundwork-deploy.dll"), .. arguments],
+            RepoRoot, environment, cancel.Token);
+        return new ToolRun(result.ExitCode, result.Output, result.Error, clock.Elapsed);
     }
 
     private static string FindRepoRoot()
