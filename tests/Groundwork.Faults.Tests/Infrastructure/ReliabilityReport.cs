@@ -75,7 +75,8 @@ public static class ReliabilityReport
         text.AppendLine("against the real local stack (AppHost: MariaDB primary + replica with GTID replication, Redis, two Api");
         text.AppendLine("instances, the edge) with a steady request stream through the edge (redirects, creates, stats, click series),");
         text.AppendLine("injects its fault, restores it, and then checks the data: every link a `201` promised is there, no failed");
-        text.AppendLine("creation was written anyway, and every click the stream caused (each `302`) is in the database.");
+        text.AppendLine("creation was written anyway, and every click the stream caused (each `302`) is in the database. Row 9 is");
+        text.AppendLine("measured by `tests/Groundwork.Deploy.Tests` (which runs first in `./groundwork test`), row 10 by `bench/run.sh --soak`.");
         text.AppendLine();
         text.AppendLine("| # | Promise | Injected | Requests | Failed | Data lost | Kept | Measured (UTC) |");
         text.AppendLine("|---|---|---|---:|---|---|---|---|");
@@ -88,7 +89,8 @@ public static class ReliabilityReport
             }
             else if (number == 9)
             {
-                text.AppendLine("| 9 | Rolling deploy under load: 0 failed requests, 0 lost clicks | a rolling replacement of every instance by the deploy tool | — | — | — | see `tests/Groundwork.Deploy.Tests` | — |");
+                // Measured by tests/Groundwork.Deploy.Tests, which writes artifacts/reliability/9.json when it has run.
+                text.AppendLine("| 9 | Rolling deploy under load: 0 failed requests, 0 lost clicks | a rolling replacement of every instance by the deploy tool | — | — | — | not measured yet: run `tests/Groundwork.Deploy.Tests` | — |");
             }
             else if (number == 10)
             {
