@@ -16,9 +16,19 @@ var app = builder.Build();
 // `Groundwork.Api migrate`: the deploy step that applies migrations once, before any new instance serves.
 if (args.Contains("migrate"))
 {
-    var applied = await app.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(typeof(Program).Assembly, "Groundwork.Api.Migrations", CancellationToken.None);
-    Console.WriteLine($"migrations applied: {applied}");
-    return;
+    try
+    {
+        var applied = await app.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(typeof(Program).Assembly, "Groundwork.Api.Migrations", CancellationToken.None);
+        Console.WriteLine($"migrations applied: {applied}");
+        Console.WriteLine(await app.Services.GetRequiredService<AnalyticsReadOnlyUser>().EnsureAsync(CancellationToken.None));
+        return 0;
+    }
+    catch (Exception e) when (e is InvalidOperationException or MySqlConnector.MySqlException or EvolveDb.EvolveException)
+    {
+        // A deploy step: one line that says why, and a non-zero exit (the deploy tool quotes the last line).
+        Console.Error.WriteLine($"migrate failed: {e.Message}");
+        return 1;
+    }
 }
 if (app.Configuration.GetValue<bool>("Database:MigrateOnStart"))
 {
@@ -35,6 +45,7 @@ app.MapAdminConsole();
 app.MapLinks();
 
 app.Run();
+return 0;
 
 /// <summary>Entry point, visible to tests.</summary>
 public partial class Program;

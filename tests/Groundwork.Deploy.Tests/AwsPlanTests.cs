@@ -38,6 +38,30 @@ public sealed class AwsPlanTests
         var migrate = Array.FindIndex(lines, l => l.EndsWith("Groundwork.Api.dll\" migrate", StringComparison.Ordinal));
         Assert.True(check >= 0 && migrate > check, script);
         Assert.Contains($"s3://{env.ArtifactsBucket}/groundwork-1.4.2.tar.gz", script);
+
+        // The analytics read-only user's credentials: read from this environment's secret by this step alone, exported to
+        // the migrate process, never written to a file.
+        var secret = Array.FindIndex(lines, l => l.Contains($"--secret-id groundwork/staging/db/analytics-readonly ", StringComparison.Ordinal));
+        var exported = Array.FindIndex(lines, l => l.Trim() == "export Analytics__ReadOnlyUser Analytics__ReadOnlyPassword");
+        Assert.True(secret > check && exported > secret && migrate > exported, script);
+        Assert.DoesNotContain(lines, l => l.Contains("Analytics__", StringComparison.Ordinal) && l.Contains('>', StringComparison.Ordinal) && !l.Contains("<<<", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_migration_script_is_valid_bash()
+    {
+        var script = AwsDeployPlan.For(Load("production"), "1.4.2")[1].Script!;
+        var file = Path.Combine(Path.GetTempPath(), $"gw-migrate-{Guid.NewGuid():N}.sh");
+        await File.WriteAllTextAsync(file, script);
+        try
+        {
+            var check = await Groundwork.Deploy.Processes.ProcessRunner.RunAsync("bash", ["-n", file]);
+            Assert.True(check.Succeeded, check.Error);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Fact]
@@ -46,10 +70,14 @@ public sealed class AwsPlanTests
         var staging = AwsDeployPlan.For(Load("staging"), "1.4.2");
         var production = AwsDeployPlan.For(Load("production"), "1.4.2");
         Assert.Equal(staging.Count, production.Count);
+        string Normalize(string? text, string name, AwsEnvironment env) =>
+            // The remote script travels base64-encoded: compare it decoded (its Script), not as bytes.
+            System.Text.RegularExpressions.Regex.Replace(text ?? "", "echo [A-Za-z0-9+/=]+ \\| base64", "echo SCRIPT | base64")
+                .Replace(name, "ENV").Replace(env.Account, "ACCOUNT").Replace(env.Region, "REGION");
         for (var i = 0; i < staging.Count; i++)
         {
-            Assert.Equal(staging[i].Command.Replace("staging", "ENV"), production[i].Command.Replace("production", "ENV")
-                .Replace(Load("production").Account, Load("staging").Account).Replace(Load("production").Region, Load("staging").Region));
+            Assert.Equal(Normalize(staging[i].Command, "staging", Load("staging")), Normalize(production[i].Command, "production", Load("production")));
+            Assert.Equal(Normalize(staging[i].Script, "staging", Load("staging")), Normalize(production[i].Script, "production", Load("production")));
         }
     }
 

@@ -164,6 +164,8 @@ public sealed class SecurityInvariantsTests(SynthesizedApp app)
             var resources = statements.SelectMany(s => s["Resource"] is JsonArray a ? a.Select(TemplateQueries.Text) : [TemplateQueries.Text(s["Resource"])]).ToList();
             Assert.DoesNotContain("*", resources);
             Assert.Contains($"arn:aws:ssm:{env.Region}:{env.Account}:parameter/groundwork/{env.Name}/*", resources);
+            // The deploy's migrate step (run on an app server) creates the analytics read-only user from its secret.
+            Assert.Contains(resources, r => r.Contains("AnalyticsReadOnly", StringComparison.Ordinal));
             var actions = statements.SelectMany(s => s["Action"] is JsonArray a ? a.Select(x => (string)x!) : [(string)s["Action"]!]).ToList();
             Assert.DoesNotContain(actions, a => a.EndsWith(":*", StringComparison.Ordinal) || a.StartsWith("s3:Put", StringComparison.Ordinal) || a.StartsWith("s3:Delete", StringComparison.Ordinal));
         }

@@ -17,6 +17,8 @@ internal sealed record AwsEnvironment(string Name, string Account, string Region
     public string StaticSiteStack => $"Groundwork-{Name}-StaticSite";
     public string AppServerGroup => $"groundwork-{Name}-app";
     public string DeployRoleArn => $"arn:aws:iam::{Account}:role/groundwork-{Name}-deploy";
+    /// <summary>The SELECT-only analytics user's credentials (DataStack: groundwork/&lt;env&gt;/db/analytics-readonly).</summary>
+    public string AnalyticsSecret => $"groundwork/{Name}/db/analytics-readonly";
 
     public static AwsEnvironment Load(Repository repository, string name)
     {
@@ -52,7 +54,7 @@ internal static class AwsDeployPlan
         var region = environment.Region;
         // Runs on one in-service app server through SSM Run Command: it has the network path to the primary and the
         // database credentials in /etc/groundwork/app.env. Evolve takes a database lock, so even a retry cannot race.
-        var migrateScript = MigrateScript(bucket, region, archive);
+        var migrateScript = MigrateScript(bucket, region, archive, environment.AnalyticsSecret);
         var encoded = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(migrateScript));
         var cdk = $"npx --yes aws-cdk@2.160.0 deploy {{0}} -c version={version} --require-approval never --exclusively";
         return
@@ -73,8 +75,11 @@ internal static class AwsDeployPlan
         ];
     }
 
-    /// <summary>What the one-off migration runs on the app server: fetch, verify, unpack the artifact, migrate.</summary>
-    internal static string MigrateScript(string bucket, string region, string archive) => $"""
+    /// <summary>
+    /// What the one-off migration runs on the app server: fetch, verify, unpack the artifact, migrate (schema, then the
+    /// analytics read-only user, whose credentials only this step reads).
+    /// </summary>
+    internal static string MigrateScript(string bucket, string region, string archive, string analyticsSecret) => $"""
         set -euo pipefail
         W=$(mktemp -d)
         trap 'rm -rf "$W"' EXIT
@@ -83,6 +88,10 @@ internal static class AwsDeployPlan
         echo "$(cut -d' ' -f1 "$W/{archive}.sha256")  $W/{archive}" | sha256sum --check --strict -
         mkdir "$W/r" && tar -xzf "$W/{archive}" -C "$W/r"
         set -a && . /etc/groundwork/app.env && set +a
+        ANALYTICS_JSON="$(aws secretsmanager get-secret-value --region {region} --secret-id {analyticsSecret} --query SecretString --output text)"
+        Analytics__ReadOnlyUser="$(jq -r .username <<<"$ANALYTICS_JSON")"
+        Analytics__ReadOnlyPassword="$(jq -r .password <<<"$ANALYTICS_JSON")"
+        export Analytics__ReadOnlyUser Analytics__ReadOnlyPassword
         /usr/bin/dotnet "$W/r/app/Groundwork.Api.dll" migrate
         """;
 }

@@ -180,6 +180,9 @@ public sealed class AppStack : Stack
         artifacts.GrantRead(role, "groundwork-*");
         data.PrimaryCredentials.GrantRead(role);
         data.CacheAuthToken.GrantRead(role);
+        // Read by the deploy's one-off migrate step only (never written to app.env): it creates the SELECT-only analytics
+        // user from it. No new power: this role already holds the primary's master credentials.
+        data.AnalyticsReadOnly.GrantRead(role);
         monitoring.NewRelicLicense.GrantRead(role);
         monitoring.SentryDsn.GrantRead(role);
         var parameterArn = $"arn:aws:ssm:{env.Region}:{env.Account}:parameter{env.ParameterPath}/*";

@@ -30,6 +30,7 @@ public static class DataExtensions
         builder.Services.AddSingleton<ReadYourWrites>();
         builder.Services.AddSingleton<Database>();
         builder.Services.AddSingleton<DatabaseMigrator>();
+        builder.Services.AddSingleton<AnalyticsReadOnlyUser>();
         builder.Services.AddHostedService<ReplicaMonitor>();
         return builder;
     }
