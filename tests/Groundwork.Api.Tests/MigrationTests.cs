@@ -125,3 +125,54 @@ public sealed class AnalyticsReadOnlyUserTests(ApiTierFixture tier)
         Assert.Contains("Analytics:ReadOnlyPassword", missing.Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>`Groundwork.Api migrate` as the deploy tool runs it: a separate process whose failure is one line and exit 1.</summary>
+[Collection(ApiTierCollection.Name)]
+public sealed class MigrateCommandTests(ApiTierFixture tier)
+{
+    private static async Task<(int ExitCode, string Output, string Error)> MigrateAsync(Dictionary<string, string> environment)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Groundwork.Api.dll"));
+        start.ArgumentList.Add("migrate");
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
+    }
+
+    [Fact]
+    public async Task Migrate_says_what_it_did_and_fails_with_one_line_and_exit_1()
+    {
+        var ok = await MigrateAsync(new() { ["ConnectionStrings__primary"] = tier.Tier.Setup.PrimaryConnectionString });
+        Assert.True(ok.ExitCode == 0, ok.Error);
+        Assert.Contains("migrations applied: 0", ok.Output, StringComparison.Ordinal); // the fixture's instances applied them
+        Assert.Contains("analytics read-only user: not configured", ok.Output, StringComparison.Ordinal);
+
+        var unreachable = await MigrateAsync(new() { ["ConnectionStrings__primary"] = "Server=127.0.0.1;Port=1;User ID=groundwork;Password=x;Database=groundwork;Connection Timeout=2" });
+        Assert.Equal(1, unreachable.ExitCode);
+        Assert.StartsWith("migrate failed: ", unreachable.Error.Trim(), StringComparison.Ordinal);
+        Assert.Single(unreachable.Error.Trim().Split('\n'));
+
+        var badUser = await MigrateAsync(new()
+        {
+            ["ConnectionStrings__primary"] = tier.Tier.Setup.PrimaryConnectionString,
+            ["Analytics__ReadOnlyUser"] = "bad user",
+            ["Analytics__ReadOnlyPassword"] = "p",
+        });
+        Assert.Equal(1, badUser.ExitCode);
+        Assert.Equal("migrate failed: Analytics:ReadOnlyUser must be 1-32 letters, digits or underscores.", badUser.Error.Trim());
+    }
+}

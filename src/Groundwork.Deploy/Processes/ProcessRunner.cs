@@ -9,8 +9,10 @@ internal sealed record ProcessResult(int ExitCode, string Output, string Error)
     public bool Succeeded => ExitCode == 0;
 
     /// <summary>The last non-empty line of stderr (or stdout): what a one-line failure message should quote.</summary>
-    public string LastLine => (Error + "\n" + Output).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-        .LastOrDefault(l => l.Length > 0) ?? $"exit code {ExitCode}";
+    public string LastLine => Last(Error) ?? Last(Output) ?? $"exit code {ExitCode}";
+
+    private static string? Last(string text) =>
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault(l => l.Length > 0);
 }
 
 /// <summary>Runs a command to completion, capturing its output (git, dotnet publish, dotnet ... migrate).</summary>
