@@ -13,7 +13,7 @@ public sealed record ToolRun(int ExitCode, string Output, string Error, TimeSpan
 /// </summary>
 public static class ToolProcess
 {
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot => Groundwork.Testing.RepositoryRoot.Path;
 
     /// <summary>Runs the tool with the deploy tool's own runner; past the timeout the tool's process tree is killed.</summary>
     public static async Task<ToolRun> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
@@ -23,17 +23,5 @@ public static class ToolProcess
         var result = await ProcessRunner.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "groundwork-deploy.dll"), .. arguments],
             RepoRoot, environment, cancel.Token);
         return new ToolRun(result.ExitCode, result.Output, result.Error, clock.Elapsed);
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Groundwork.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("Groundwork.slnx not found above the test assembly.");
     }
 }

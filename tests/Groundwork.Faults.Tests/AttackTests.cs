@@ -39,7 +39,7 @@ public sealed class AttackTests(AbuseStack stack, ITestOutputHelper output)
             {
                 output.WriteLine(note);
             }
-            ReliabilityReport.Record(new ScenarioResult(8,
+            ReliabilityResults.Record(new ScenarioResult(8,
                 "Attacks: forged/expired/wrong-signer/wrong-kid/alg-confusion tokens → 401; client x-amzn-oidc-* never reach an instance; SQL injection changes nothing; open redirect refused; creation limit holds across instances; javascript:/data:/credential URLs refused",
                 "hand-made attack requests through the edge and straight to an instance",
                 _attempts, _broken.Count, string.Join("; ", _broken.Take(5)),

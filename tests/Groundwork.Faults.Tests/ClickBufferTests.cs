@@ -1,3 +1,4 @@
+using Groundwork.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using Groundwork.Faults.Tests.Infrastructure;
@@ -84,7 +85,7 @@ public sealed class ClickBufferTests(FaultStack stack, ITestOutputHelper output)
         var dropped = sent.Values.Sum() - stored.Values.Sum();
         var busyKept = slugs.Take(busy).All(s => stored[s] == sent[s]);
         output.WriteLine($"sent {sent.Values.Sum()} clicks on {links} links; stored on {linksWithClicks} links, {stored.Values.Sum()} clicks; dropped {dropped}; busy links kept: {busyKept}");
-        ReliabilityReport.RecordNote(5, $"Buffer bound (Clicks:MaxPendingKeys = {FaultStack.MaxPendingClickBuckets} in this stack, 100,000 by default) reached while the clicks table was locked: " +
+        ReliabilityResults.RecordNote(5, $"Buffer bound (Clicks:MaxPendingKeys = {FaultStack.MaxPendingClickBuckets} in this stack, 100,000 by default) reached while the clicks table was locked: " +
             $"{links} links clicked once on one instance, {busy} of them 3 more times. Stored afterwards: {stored.Values.Sum()} of {sent.Values.Sum()} clicks on {linksWithClicks} links; " +
             $"{dropped} clicks of new buckets dropped (metric groundwork.clicks.dropped); the {busy} links held before the bound kept every click: {(busyKept ? "yes" : "no")}. " +
             "The bound counts buckets waiting in the buffer; a batch being written is held besides, so memory is bounded by twice the setting.");
