@@ -3,10 +3,14 @@
 # suites each start servers of their own; running them side by side on 2 cores only makes them flaky), then prints
 # one summary line from the TRX results: "N passed, N failed, N skipped".
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 results="$PWD/TestResults"
 rm -rf "$results"; mkdir -p "$results"
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+
+# Tests never change tracked files: the tree's state before the run is compared with its state after it.
+tree_state() { { git status --porcelain --untracked-files=no; git diff; } 2>/dev/null | sha256sum; }
+tree_before=$(tree_state)
 
 status=0
 web_passed=0; web_failed=0; web_skipped=0
@@ -31,13 +35,14 @@ if ! dotnet build Groundwork.slnx -c Debug -nologo -clp:ErrorsOnly; then
 fi
 
 export GROUNDWORK_TEST_RESULTS="$results/web"  # browser tests put failure screenshots here
-for project in $(grep -o 'tests/[^"]*Tests\.csproj' Groundwork.slnx); do
+# fd 3, so nothing a test runs can swallow the list from stdin.
+while read -r project <&3; do
   name=$(basename "$project" .csproj)
   echo "==> $name"
   timeout 1500 dotnet test "$project" --no-build -c Debug --nologo \
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" --results-directory "$results" \
     -- RunConfiguration.TestSessionTimeout=1500000 || status=1
-done
+done 3< <(grep -o 'tests/[^"]*Tests\.csproj' Groundwork.slnx)
 
 # Sum the counters of every TRX file (dotnet test's own summaries are per project).
 read -r passed failed skipped < <(python3 - "$results" <<'PY'
@@ -54,6 +59,11 @@ print(p, f, s)
 PY
 )
 passed=$((passed + web_passed)); failed=$((failed + web_failed)); skipped=$((skipped + web_skipped))
+if [ "$(tree_state)" != "$tree_before" ]; then
+  echo "FAILED: the test run changed tracked files (tests must write under artifacts/ or TestResults/):"
+  git status --porcelain --untracked-files=no | head -20
+  failed=$((failed + 1))
+fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # a crashed run still counts as a failure
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
