@@ -3,10 +3,25 @@
 # suites each start servers of their own; running them side by side on 2 cores only makes them flaky), then prints
 # one summary line from the TRX results: "N passed, N failed, N skipped".
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 results="$PWD/TestResults"
 rm -rf "$results"; mkdir -p "$results"
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+
+# cfn-lint (the infra tests run it over every synthesized template). Preinstalled on the CI machines; elsewhere it is
+# installed from PyPI into a virtualenv of its own. When that fails the infra tests fail with a one-line reason.
+CFN_LINT_VERSION=1.51.0
+if ! command -v cfn-lint >/dev/null; then
+  venv="${XDG_CACHE_HOME:-$HOME/.cache}/groundwork/cfn-lint-$CFN_LINT_VERSION"
+  if [ ! -x "$venv/bin/cfn-lint" ]; then
+    echo "==> installing cfn-lint $CFN_LINT_VERSION into $venv"
+    if ! { python3 -m venv "$venv" && "$venv/bin/pip" install --quiet --disable-pip-version-check "cfn-lint==$CFN_LINT_VERSION"; } >/dev/null 2>&1; then
+      echo "cfn-lint is missing and could not be installed from PyPI (pip install cfn-lint==$CFN_LINT_VERSION): the infra tests will fail"
+      rm -rf "$venv"
+    fi
+  fi
+  if [ -x "$venv/bin/cfn-lint" ]; then export PATH="$venv/bin:$PATH"; fi
+fi
 
 status=0
 web_passed=0; web_failed=0; web_skipped=0
@@ -31,13 +46,13 @@ if ! dotnet build Groundwork.slnx -c Debug -nologo -clp:ErrorsOnly; then
 fi
 
 export GROUNDWORK_TEST_RESULTS="$results/web"  # browser tests put failure screenshots here
-for project in $(grep -o 'tests/[^"]*Tests\.csproj' Groundwork.slnx); do
+while read -r project; do
   name=$(basename "$project" .csproj)
   echo "==> $name"
   timeout 1500 dotnet test "$project" --no-build -c Debug --nologo \
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" --results-directory "$results" \
-    -- RunConfiguration.TestSessionTimeout=1500000 || status=1
-done
+    -- RunConfiguration.TestSessionTimeout=1500000 </dev/null || status=1
+done < <(grep -o 'tests/[^"]*Tests\.csproj' Groundwork.slnx)
 
 # Sum the counters of every TRX file (dotnet test's own summaries are per project).
 read -r passed failed skipped < <(python3 - "$results" <<'PY'

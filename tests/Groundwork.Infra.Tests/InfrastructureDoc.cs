@@ -5,7 +5,8 @@ namespace Groundwork.Infra.Tests;
 
 /// <summary>
 /// Renders the generated part of docs/infrastructure.md from the synthesized app: a diagram of the stacks with their
-/// main components and dependencies, resource counts per stack, and the cdk-nag suppressions with their reasons.
+/// main components and dependencies, resource counts per stack, the cdk-nag suppressions with their reasons and the
+/// cfn-lint warnings.
 /// </summary>
 public static class InfrastructureDoc
 {
@@ -83,6 +84,21 @@ public static class InfrastructureDoc
             var where = string.Join(", ", group.Select(f => Concern((string)f["stack"]!) + "/" + Strip((string)f["resource"]!)).Distinct().Order());
             var ids = string.Join(", ", group.Select(f => (string?)f["finding"]).Where(f => !string.IsNullOrEmpty(f)).Distinct().Order().Select(f => $"`{f}`"));
             text.AppendLine($"| {group.Key.Item1} | {group.Count()} | {where} | {ids} | {group.Key.Item2.Replace("|", "\\|")} |");
+        }
+        text.AppendLine();
+
+        var lint = app.CfnLint;
+        text.AppendLine("### cfn-lint over these templates");
+        text.AppendLine();
+        text.AppendLine($"cfn-lint {lint.Version} over all {app.StackNames.Count()} templates: errors **{lint.Errors.Count()}**, warnings **{lint.Warnings.Count()}**, informational **{lint.Findings.Count(f => f.Level == "Informational")}** (errors fail the infra tests). The warnings:");
+        text.AppendLine();
+        text.AppendLine("| Rule | Count | Where | Message (first) |");
+        text.AppendLine("|---|---:|---|---|");
+        foreach (var group in lint.Findings.Where(f => f.Level != "Error").GroupBy(f => f.Rule).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var where = string.Join(", ", group.Select(f => Concern(f.Stack) + "/" + Strip(f.Path.Split('/').ElementAtOrDefault(1) ?? "")).Distinct().Order(StringComparer.Ordinal));
+            var first = group.Select(f => f.Message).Order(StringComparer.Ordinal).First();
+            text.AppendLine($"| {group.Key} | {group.Count()} | {where} | {first.Replace("|", "\\|").ReplaceLineEndings(" ")} |");
         }
         text.AppendLine();
         text.AppendLine(End);

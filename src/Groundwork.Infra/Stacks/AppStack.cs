@@ -254,8 +254,6 @@ public sealed class AppStack : Stack
             MaxCapacity = 1,
             Notifications = [new NotificationConfiguration { Topic = monitoring.AlarmTopic }],
         });
-        Nag.Suppress(Bastion, new NagSuppression("AwsSolutions-AS1",
-            "The bastion serves no load balancer; EC2 status checks are the right health signal for it."));
 
         StringParameter Parameter(string name, string value, string description) =>
             new(this, name.Replace("/", "-"), new StringParameterProps

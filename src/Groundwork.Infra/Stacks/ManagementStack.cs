@@ -50,7 +50,7 @@ public sealed class ManagementStack : Stack
             },
         });
 
-        var accessLogs = Buckets.AccessLogBucket(this, "AccessLogs", retain: true);
+        var accessLogs = Buckets.AccessLogBucket(this, "AccessLogs", retain: true, receivesS3ServerAccessLogs: true);
         ArtifactsBucket = new Bucket(this, "Artifacts", new BucketProps
         {
             BucketName = settings.ArtifactsBucketName,

@@ -36,7 +36,7 @@ public sealed class StaticSiteStack : Stack
         {
             DomainName = env.Domain, Validation = CertificateValidation.FromDns(zone),
         });
-        var logs = Buckets.AccessLogBucket(this, "Logs", env.RetainData, forCloudFront: true);
+        var logs = Buckets.AccessLogBucket(this, "Logs", env.RetainData, forCloudFront: true, receivesS3ServerAccessLogs: true);
         SiteBucket = Buckets.Private(this, "Site", env.RetainData, logs, "s3/");
 
         var s3 = S3BucketOrigin.WithOriginAccessControl(SiteBucket);
