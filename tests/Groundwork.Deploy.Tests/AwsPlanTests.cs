@@ -20,9 +20,25 @@ public sealed class AwsPlanTests
         Assert.Contains("groundwork-20261127.9a0206f14636-web.zip", steps[0].Command);
         Assert.Contains($"--auto-scaling-group-names groundwork-{environment}-app", steps[1].Command);
         Assert.Contains("aws ssm send-command", steps[1].Command);
-        Assert.Equal($"npx --yes aws-cdk@2.160.0 deploy Groundwork-{environment}-App -c version=20261127.9a0206f14636 --require-approval never --exclusively", steps[2].Command);
-        Assert.Equal($"npx --yes aws-cdk@2.160.0 deploy Groundwork-{environment}-StaticSite -c version=20261127.9a0206f14636 --require-approval never --exclusively", steps[3].Command);
+        Assert.Equal($"npx --yes aws-cdk@2.1148.1 deploy Groundwork-{environment}-App -c version=20261127.9a0206f14636 --require-approval never --exclusively", steps[2].Command);
+        Assert.Equal($"npx --yes aws-cdk@2.1148.1 deploy Groundwork-{environment}-StaticSite -c version=20261127.9a0206f14636 --require-approval never --exclusively", steps[3].Command);
         Assert.Contains("invalidates CloudFront", steps[3].Title);
+    }
+
+    [Fact]
+    public void Every_mention_of_the_cdk_cli_names_the_version_the_deploy_runs()
+    {
+        var root = ToolProcess.RepoRoot;
+        var files = new[] { "README.md", "cdk.json" }.Select(f => Path.Combine(root, f))
+            .Concat(Directory.GetFiles(Path.Combine(root, "docs"), "*.md"))
+            .Concat(Directory.GetFiles(Path.Combine(root, "ci", "jenkins")))
+            .Concat(Directory.GetFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories).Where(f => !f.Contains("/obj/", StringComparison.Ordinal)));
+        var mentions = files.Where(File.Exists)
+            .SelectMany(f => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(f), @"aws-cdk@[0-9][0-9A-Za-z.\-]*").Select(m => (File: Path.GetRelativePath(root, f), m.Value)))
+            .ToList();
+        Assert.Contains(mentions, m => m.File.EndsWith("deploy.Jenkinsfile", StringComparison.Ordinal));
+        Assert.Contains(mentions, m => m.File == "README.md");
+        Assert.All(mentions, m => Assert.True(m.Value == AwsDeployPlan.CdkCli, $"{m.File}: {m.Value}, the deploy runs {AwsDeployPlan.CdkCli}"));
     }
 
     [Fact]

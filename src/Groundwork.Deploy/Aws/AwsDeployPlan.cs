@@ -42,6 +42,13 @@ internal sealed record AwsEnvironment(string Name, string Account, string Region
 /// </summary>
 internal static class AwsDeployPlan
 {
+    /// <summary>
+    /// The CDK CLI every deploy runs (npm). The CLI is released apart from the library since 2.1000 and deploys cloud
+    /// assemblies of any 2.x library, so it stays current while Amazon.CDK.Lib stays at 2.160.0 (the newest that restores
+    /// here). README, docs and Jenkinsfiles name the same version (a Deploy test checks it).
+    /// </summary>
+    public const string CdkCli = "aws-cdk@2.1148.1";
+
     public static IReadOnlyList<PlanStep> For(AwsEnvironment environment, string version)
     {
         if (!ArtifactVersion.IsValid(version))
@@ -56,7 +63,7 @@ internal static class AwsDeployPlan
         // database credentials in /etc/groundwork/app.env. Evolve takes a database lock, so even a retry cannot race.
         var migrateScript = MigrateScript(bucket, region, archive, environment.AnalyticsSecret);
         var encoded = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(migrateScript));
-        var cdk = $"npx --yes aws-cdk@2.160.0 deploy {{0}} -c version={version} --require-approval never --exclusively";
+        var cdk = $"npx --yes {CdkCli} deploy {{0}} -c version={version} --require-approval never --exclusively";
         return
         [
             new PlanStep($"Check that {archive} and {web} are in the artifacts bucket (published by the build job)",
