@@ -33,13 +33,15 @@ public sealed class CfnLintReport
                 $"cfn-lint is not installed ('{Executable}' not found): ./groundwork test installs it (pip install cfn-lint==1.51.0), or set GROUNDWORK_CFN_LINT.");
         }
         // Exit code: a bit mask of what was found (2 error, 4 warning, 8 informational); 1 means cfn-lint itself failed.
-        var json = Exec(directory, ["--format", "json", "--", .. templates], out var exitCode);
+        // Plus Groundwork's own rule (cfnlint_rules/): E9531, a Lambda runtime with less than a year of support left.
+        var rules = Path.Combine(RepositoryPaths.Root, "tests", "Groundwork.Infra.Tests", "cfnlint_rules");
+        var json = Exec(directory, ["--append-rules", rules, "--format", "json", "--", .. templates], out var exitCode);
         if (exitCode == 1 || exitCode > 14)
             throw new InvalidOperationException($"cfn-lint failed (exit {exitCode}).");
         var findings = JsonNode.Parse(json)!.AsArray().Select(f => new CfnLintFinding(
             (string)f!["Rule"]!["Id"]!,
             (string)f["Level"]!,
-            System.IO.Path.GetFileName((string)f["Filename"]!).Replace(".template.json", "", StringComparison.Ordinal),
+            Path.GetFileName((string)f["Filename"]!).Replace(".template.json", "", StringComparison.Ordinal),
             string.Join('/', f["Location"]!["Path"]!.AsArray().Select(p => p!.ToString())),
             (string)f["Message"]!)).ToList();
         return new CfnLintReport { Version = version, Findings = findings };
@@ -48,6 +50,8 @@ public sealed class CfnLintReport
     private static string Exec(string directory, string[] args, out int exitCode)
     {
         var start = new ProcessStartInfo(Executable, args) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        // Loading the custom rule must not leave a __pycache__ in the repository.
+        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
