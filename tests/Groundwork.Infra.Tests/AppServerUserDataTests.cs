@@ -82,6 +82,18 @@ public sealed class AppServerUserDataTests
         Assert.Contains("AWS_REGION=eu-west-1\n", env);
         Assert.DoesNotContain("Password=", env);
         Assert.DoesNotContain("User ID=", env);
+        // What MySqlConnector makes of them: TLS verified against the RDS bundle, DNS re-checked (a Multi-AZ failover
+        // moves the primary's name), no credentials of their own.
+        foreach (var line in env.Split('\n').Where(l => l.StartsWith("ConnectionStrings__primary=", StringComparison.Ordinal) || l.StartsWith("ConnectionStrings__replica=", StringComparison.Ordinal)))
+        {
+            var builder = new MySqlConnector.MySqlConnectionStringBuilder(line[(line.IndexOf('=') + 1)..]);
+            Assert.Equal(MySqlConnector.MySqlSslMode.VerifyFull, builder.SslMode);
+            Assert.Equal("/etc/groundwork/rds-ca-bundle.pem", builder.SslCa);
+            Assert.Equal(5u, builder.DnsCheckInterval);
+            Assert.Equal("groundwork", builder.Database);
+            Assert.Equal("", builder.UserID);
+            Assert.Equal("", builder.Password);
+        }
         Assert.Contains("ConnectionStrings__redis=redis.internal:6379,ssl=true,password=t0ken,abortConnect=false", env);
         Assert.Contains("Admin__Emails=\n", env); // "none" stands for an empty allowlist
         Assert.Contains("AlbIdentity__SignerArn=arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/groundwork-staging/abc", env);
