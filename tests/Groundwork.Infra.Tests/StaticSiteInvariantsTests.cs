@@ -93,9 +93,9 @@ public sealed class StaticSiteInvariantsTests(SynthesizedApp app)
         var distribution = Assert.Single(app.Resources(stack, "AWS::CloudFront::Distribution"));
         Assert.Equal(new[] { "s3:ListBucket" }, statements["ListSiteBucket"].Actions);
         Assert.Equal($"{{Fn::GetAtt:[\"{bucket.LogicalId}\",\"Arn\"]}}", statements["ListSiteBucket"].Resource);
-        Assert.Equal(new[] { "s3:DeleteObject", "s3:GetObject", "s3:PutObject" }, statements["SyncSiteObjects"].Actions);
+        Assert.Equal(new[] { "s3:DeleteObject", "s3:PutObject" }, statements["SyncSiteObjects"].Actions);
         Assert.Contains(bucket.LogicalId, statements["SyncSiteObjects"].Resource);
-        Assert.Equal(new[] { "cloudfront:CreateInvalidation", "cloudfront:GetInvalidation" }, statements["InvalidateDistribution"].Actions);
+        Assert.Equal(new[] { "cloudfront:CreateInvalidation" }, statements["InvalidateDistribution"].Actions);
         Assert.Equal($"arn:aws:cloudfront::111111111111:distribution/{{Ref:\"{distribution.LogicalId}\"}}", statements["InvalidateDistribution"].Resource);
         Assert.Equal(new[] { "ssm:GetParameter" }, statements["FindSiteBucketAndDistribution"].Actions);
         Assert.Equal($"arn:aws:ssm:us-east-1:111111111111:parameter/groundwork/{env}/site/*", statements["FindSiteBucketAndDistribution"].Resource);

@@ -125,13 +125,14 @@ public sealed class StaticSiteStack : Stack
             new PolicyStatement(new PolicyStatementProps
             {
                 Sid = "SyncSiteObjects",
-                Actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                // What aws s3 sync --delete from a local folder does: list (to compare), put, delete. No reads.
+                Actions = ["s3:PutObject", "s3:DeleteObject"],
                 Resources = [SiteBucket.ArnForObjects("*")],
             }),
             new PolicyStatement(new PolicyStatementProps
             {
                 Sid = "InvalidateDistribution",
-                Actions = ["cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"],
+                Actions = ["cloudfront:CreateInvalidation"],
                 Resources = [distributionArn],
             }),
             new PolicyStatement(new PolicyStatementProps
