@@ -11,6 +11,20 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 # Tests never change tracked files: the tree's state before the run is compared with its state after it.
 tree_state() { { git status --porcelain --untracked-files=no; git diff; } 2>/dev/null | sha256sum; }
 tree_before=$(tree_state)
+# cfn-lint (the infra tests run it over every synthesized template). Preinstalled on the CI machines; elsewhere it is
+# installed from PyPI into a virtualenv of its own. When that fails the infra tests fail with a one-line reason.
+CFN_LINT_VERSION=1.51.0
+if ! command -v cfn-lint >/dev/null; then
+  venv="${XDG_CACHE_HOME:-$HOME/.cache}/groundwork/cfn-lint-$CFN_LINT_VERSION"
+  if [ ! -x "$venv/bin/cfn-lint" ]; then
+    echo "==> installing cfn-lint $CFN_LINT_VERSION into $venv"
+    if ! { python3 -m venv "$venv" && "$venv/bin/pip" install --quiet --disable-pip-version-check "cfn-lint==$CFN_LINT_VERSION"; } >/dev/null 2>&1; then
+      echo "cfn-lint is missing and could not be installed from PyPI (pip install cfn-lint==$CFN_LINT_VERSION): the infra tests will fail"
+      rm -rf "$venv"
+    fi
+  fi
+  if [ -x "$venv/bin/cfn-lint" ]; then export PATH="$venv/bin:$PATH"; fi
+fi
 
 status=0
 web_passed=0; web_failed=0; web_skipped=0

@@ -22,6 +22,11 @@ public sealed class GroundworkApp
         if (!UserData.AppServerUserData.IsValidVersion(Version))
             throw new ArgumentException($"Context 'version' = '{Version}' is not a valid artifact version.");
 
+        // Amazon.CDK.Lib 2.160 grants S3 server access log delivery with the legacy AccessControl: LogDeliveryWrite ACL
+        // unless this feature flag (the default of newer libraries) is set; with it, a bucket policy for
+        // logging.s3.amazonaws.com does it (cfn-lint W3045 otherwise). Set before any construct exists.
+        app.Node.SetContext("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", true);
+
         // The AZs are data. Without this, Vpc would ask the CLI to look them up (an AWS call) on every synth.
         foreach (var (account, region, zones) in environments.Select(e => (e.Account, e.Region, e.AvailabilityZones))
                      .Append((management.Account, management.Region, management.AvailabilityZones)).DistinctBy(x => (x.Item1, x.Item2)))
@@ -42,10 +47,10 @@ public sealed class GroundworkApp
 
         var network = new NetworkStack(app, Name("Network"), env, Management, Here("network"));
         var monitoring = new MonitoringStack(app, Name("Monitoring"), env, Here("monitoring"));
-        var data = new DataStack(app, Name("Data"), env, network, Here("data stores"));
+        var data = new DataStack(app, Name("Data"), env, network, Management, Here("data stores"));
         var appStack = new AppStack(app, Name("App"), env, management, routing, Version, network, data, monitoring, Here("app tier"));
         var analytics = new AnalyticsStack(app, Name("Analytics"), env, network, data, appStack, monitoring, Here("analytics (Metabase)"));
-        var site = new StaticSiteStack(app, Name("StaticSite"), env, management, routing, Version,
+        var site = new StaticSiteStack(app, Name("StaticSite"), env, routing,
             Props(env.Account, StaticSiteStack.CloudFrontRegion, $"Groundwork {env.Name}: static web app and CloudFront", env.RetainData));
         var alarms = new AlarmsStack(app, Name("Alarms"), env, appStack, data, monitoring, Here("alarms"));
         // CloudFront's ALB origin is a DNS name the app stack creates.

@@ -11,26 +11,58 @@ public sealed class AwsPlanTests
     [Theory]
     [InlineData("staging")]
     [InlineData("production")]
-    public void The_plan_checks_the_artifact_migrates_once_then_rolls_the_app_stack_then_the_static_site(string environment)
+    public void The_plan_checks_the_artifact_migrates_once_then_rolls_the_app_stack_then_the_static_site_then_syncs_the_web_build(string environment)
     {
         var env = Load(environment);
         var steps = AwsDeployPlan.For(env, "20261127.9a0206f14636");
-        Assert.Equal(4, steps.Count);
+        Assert.Equal(5, steps.Count);
         Assert.Contains($"--bucket {env.ArtifactsBucket} --key groundwork-20261127.9a0206f14636.tar.gz", steps[0].Command);
         Assert.Contains("groundwork-20261127.9a0206f14636-web.zip", steps[0].Command);
-        Assert.Contains($"--auto-scaling-group-names groundwork-{environment}-app", steps[1].Command);
-        Assert.Contains("aws ssm send-command", steps[1].Command);
-        Assert.Equal($"npx --yes aws-cdk@2.160.0 deploy Groundwork-{environment}-App -c version=20261127.9a0206f14636 --require-approval never --exclusively", steps[2].Command);
-        Assert.Equal($"npx --yes aws-cdk@2.160.0 deploy Groundwork-{environment}-StaticSite -c version=20261127.9a0206f14636 --require-approval never --exclusively", steps[3].Command);
-        Assert.Contains("invalidates CloudFront", steps[3].Title);
+        Assert.Contains("Groundwork.Api.dll\" migrate", steps[1].Script);
+        Assert.Equal($"npx --yes aws-cdk@2.1148.1 deploy Groundwork-{environment}-App -c version=20261127.9a0206f14636 --require-approval never --exclusively", steps[2].Command);
+        Assert.Equal($"npx --yes aws-cdk@2.1148.1 deploy Groundwork-{environment}-StaticSite -c version=20261127.9a0206f14636 --require-approval never --exclusively", steps[3].Command);
+        Assert.Contains("invalidate CloudFront", steps[4].Title);
+        // Nothing runs on an instance any more: no SSM Run Command, no Session Manager.
+        Assert.DoesNotContain(steps, s => (s.Command + s.Script).Contains("aws ssm send-command", StringComparison.Ordinal)
+                                          || (s.Command + s.Script).Contains("start-session", StringComparison.Ordinal));
     }
 
     [Fact]
-    public void The_one_off_migration_ships_its_script_intact_and_verifies_the_artifact_before_running_it()
+    public void The_web_build_is_synced_with_delete_and_cloudfront_is_invalidated_after_it()
+    {
+        var env = Load("production");
+        var step = AwsDeployPlan.For(env, "1.4.2")[4];
+        var lines = step.Script!.Split('\n');
+        var download = Array.FindIndex(lines, l => l.Contains($"s3://{env.ArtifactsBucket}/groundwork-1.4.2-web.zip", StringComparison.Ordinal));
+        var sync = Array.FindIndex(lines, l => l.Contains("aws s3 sync --region us-east-1 --delete", StringComparison.Ordinal) && l.Contains("s3://$SITE_BUCKET", StringComparison.Ordinal));
+        var invalidate = Array.FindIndex(lines, l => l.Contains("aws cloudfront create-invalidation --distribution-id \"$DISTRIBUTION\" --paths '/*'", StringComparison.Ordinal));
+        Assert.True(download >= 0 && sync > download && invalidate > sync, step.Script);
+        // The bucket and distribution come from the StaticSite stack's parameters (us-east-1), not from guesses.
+        Assert.Contains("--region us-east-1 --name \"/groundwork/production/site/$1\"", step.Script);
+    }
+
+    [Fact]
+    public void Every_mention_of_the_cdk_cli_names_the_version_the_deploy_runs()
+    {
+        var root = ToolProcess.RepoRoot;
+        var files = new[] { "README.md", "cdk.json" }.Select(f => Path.Combine(root, f))
+            .Concat(Directory.GetFiles(Path.Combine(root, "docs"), "*.md"))
+            .Concat(Directory.GetFiles(Path.Combine(root, "ci", "jenkins")))
+            .Concat(Directory.GetFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories).Where(f => !f.Contains("/obj/", StringComparison.Ordinal)));
+        var mentions = files.Where(File.Exists)
+            .SelectMany(f => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(f), @"aws-cdk@[0-9][0-9A-Za-z.\-]*").Select(m => (File: Path.GetRelativePath(root, f), m.Value)))
+            .ToList();
+        Assert.Contains(mentions, m => m.File.EndsWith("deploy.Jenkinsfile", StringComparison.Ordinal));
+        Assert.Contains(mentions, m => m.File == "README.md");
+        Assert.All(mentions, m => Assert.True(m.Value == AwsDeployPlan.CdkCli, $"{m.File}: {m.Value}, the deploy runs {AwsDeployPlan.CdkCli}"));
+    }
+
+    [Fact]
+    public void The_one_off_migration_runs_here_with_secret_ids_only_and_verifies_the_artifact_before_running_it()
     {
         var env = Load("staging");
         var step = AwsDeployPlan.For(env, "1.4.2")[1];
-        var encoded = System.Text.RegularExpressions.Regex.Match(step.Command, "echo ([A-Za-z0-9+/=]+) \\| base64 -d \\| bash").Groups[1].Value;
+        var encoded = System.Text.RegularExpressions.Regex.Match(step.Command, "^echo ([A-Za-z0-9+/=]+) \\| base64 -d \\| bash$").Groups[1].Value;
         var script = Encoding.UTF8.GetString(Convert.FromBase64String(encoded));
         Assert.Equal(step.Script, script);
         var lines = script.Split('\n');
@@ -39,18 +71,21 @@ public sealed class AwsPlanTests
         Assert.True(check >= 0 && migrate > check, script);
         Assert.Contains($"s3://{env.ArtifactsBucket}/groundwork-1.4.2.tar.gz", script);
 
-        // The analytics read-only user's credentials: read from this environment's secret by this step alone, exported to
-        // the migrate process, never written to a file.
-        var secret = Array.FindIndex(lines, l => l.Contains($"--secret-id groundwork/staging/db/analytics-readonly ", StringComparison.Ordinal));
-        var exported = Array.FindIndex(lines, l => l.Trim() == "export Analytics__ReadOnlyUser Analytics__ReadOnlyPassword");
-        Assert.True(secret > check && exported > secret && migrate > exported, script);
-        Assert.DoesNotContain(lines, l => l.Contains("Analytics__", StringComparison.Ordinal) && l.Contains('>', StringComparison.Ordinal) && !l.Contains("<<<", StringComparison.Ordinal));
+        // Credentials: secret ids only (the app reads them with the deploy role); the master secret's ARN from SSM.
+        Assert.Contains("MASTER_SECRET=\"$(param master-secret-arn)\"", script);
+        Assert.Contains("export Database__Credentials__SecretId=\"$MASTER_SECRET\"", script);
+        Assert.Contains("export Database__AppUserSecretId=groundwork/staging/db/app", script);
+        Assert.Contains("export Analytics__ReadOnlySecretId=groundwork/staging/db/analytics-readonly", script);
+        Assert.DoesNotContain("get-secret-value", script);
+        Assert.DoesNotContain("Password", script);
+        Assert.DoesNotContain("/etc/groundwork/app.env", script);
+        Assert.Contains(lines, l => l.StartsWith("export ConnectionStrings__primary=\"Server=$PRIMARY;Port=$PORT;Database=groundwork;SslMode=VerifyFull;", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task The_migration_script_is_valid_bash()
+    public async Task The_migration_and_web_sync_scripts_are_valid_bash()
     {
-        var script = AwsDeployPlan.For(Load("production"), "1.4.2")[1].Script!;
+        var script = AwsDeployPlan.For(Load("production"), "1.4.2")[1].Script! + "\n" + AwsDeployPlan.For(Load("production"), "1.4.2")[4].Script!;
         var file = Path.Combine(Path.GetTempPath(), $"gw-migrate-{Guid.NewGuid():N}.sh");
         await File.WriteAllTextAsync(file, script);
         try
@@ -87,7 +122,8 @@ public sealed class AwsPlanTests
         var run = await ToolProcess.RunAsync(["deploy", "--env", "production", "--version", "1.4.2", "--dry-run", "--no-synth"], BuiltArtifactTests.NoAws());
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("aws s3api head-object", run.Output);
-        Assert.Contains("aws ssm send-command", run.Output);
+        Assert.Contains("aws s3 sync --region us-east-1 --delete", run.Output);
+        Assert.DoesNotContain("send-command", run.Output);
         Assert.Contains("deploy Groundwork-production-App -c version=1.4.2 --require-approval never", run.Output);
         Assert.Contains("deploy Groundwork-production-StaticSite -c version=1.4.2", run.Output);
         Assert.Contains("Groundwork.Api.dll\" migrate", run.Output);

@@ -84,9 +84,28 @@ public sealed partial class JenkinsJobTests
         Assert.True(jenkinsfile.IndexOf("--dry-run", StringComparison.Ordinal) < jenkinsfile.IndexOf("stage('Approval')", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void The_rotation_job_rotates_each_environment_on_a_schedule_with_the_tool_under_the_deploy_lock()
+    {
+        var jenkinsfile = Read("rotate-credentials.Jenkinsfile");
+        Assert.Equal(["Checkout", "Rotate"], Stages(jenkinsfile));
+        Assert.Contains("%ENVIRONMENT=staging", jenkinsfile);
+        Assert.Contains("%ENVIRONMENT=production", jenkinsfile);
+        var call = Assert.Single(ToolCalls(jenkinsfile));
+        Assert.Equal(["rotate-credentials", "--env", "production"], call);
+        // The command itself belongs to the credentials work; once it is in the tool, it must parse like the others.
+        if (DeployCli.Create().Subcommands.Any(c => c.Name == "rotate-credentials"))
+            AssertParses(call);
+        // A deploy's migrate step and a rotation never touch the same users at once.
+        const string Lock = "lock(resource: \"groundwork-${params.ENVIRONMENT}-database\")";
+        Assert.Contains(Lock, jenkinsfile);
+        Assert.Contains(Lock, Read("deploy.Jenkinsfile"));
+    }
+
     [Theory]
     [InlineData("build.Jenkinsfile")]
     [InlineData("deploy.Jenkinsfile")]
+    [InlineData("rotate-credentials.Jenkinsfile")]
     public void Jenkinsfiles_are_declarative_pipelines_with_balanced_brackets(string file)
     {
         var text = Read(file);
@@ -121,7 +140,7 @@ public sealed partial class JenkinsJobTests
         Assert.True(root.Children.ContainsKey("jenkins"));
         var scripts = ((YamlSequenceNode)root["jobs"]).Children
             .Select(job => ((YamlScalarNode)((YamlMappingNode)job)["script"]).Value!).ToList();
-        Assert.Equal(2, scripts.Count);
+        Assert.Equal(3, scripts.Count);
 
         var build = Assert.Single(scripts, s => s.Contains("pipelineJob('groundwork-build')"));
         Assert.Contains("scriptPath('ci/jenkins/build.Jenkinsfile')", build);
@@ -131,6 +150,10 @@ public sealed partial class JenkinsJobTests
         Assert.Contains("scriptPath('ci/jenkins/deploy.Jenkinsfile')", deploy);
         Assert.Contains("choiceParam('ENVIRONMENT', ['staging', 'production']", deploy);
         Assert.Contains("stringParam('VERSION'", deploy);
+
+        var rotate = Assert.Single(scripts, s => s.Contains("pipelineJob('groundwork-rotate-credentials')"));
+        Assert.Contains("scriptPath('ci/jenkins/rotate-credentials.Jenkinsfile')", rotate);
+        Assert.Contains("choiceParam('ENVIRONMENT', ['staging', 'production']", rotate);
 
         foreach (var path in Regex.Matches(string.Join('\n', scripts), @"scriptPath\('([^']+)'\)").Select(m => m.Groups[1].Value))
         {

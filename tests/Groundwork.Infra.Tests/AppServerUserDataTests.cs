@@ -17,7 +17,7 @@ public sealed class AppServerUserDataTests
         StackName = "Groundwork-staging-App",
         SignalResource = "AppServersASGAC95ACBB",
         ParameterPath = "/groundwork/staging",
-        DatabaseSecret = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:db",
+        DatabaseCredentialsSecret = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-app",
         RedisAuthSecret = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:redis",
         NewRelicLicenseSecret = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:nr",
         SentryDsnSecret = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:sentry",
@@ -55,7 +55,7 @@ public sealed class AppServerUserDataTests
                  {
                      "ConnectionStrings__primary", "ConnectionStrings__replica", "ConnectionStrings__redis", "AlbIdentity__SignerArn",
                      "AlbIdentity__KeyEndpoint", "AlbIdentity__Issuer", "Admin__Emails", "OTEL_EXPORTER_OTLP_ENDPOINT",
-                     "OTEL_EXPORTER_OTLP_HEADERS", "Sentry__Dsn",
+                     "OTEL_EXPORTER_OTLP_HEADERS", "Sentry__Dsn", "Database__Credentials__SecretId", "AWS_REGION",
                  })
             Assert.Matches($"(?m)^{name}=", script);
         Assert.Contains("ASPNETCORE_URLS=http://0.0.0.0:8080", script);
@@ -75,12 +75,44 @@ public sealed class AppServerUserDataTests
         Assert.Contains("ExecStart=/usr/bin/dotnet /opt/groundwork/releases/2.4.1/app/Groundwork.Api.dll", unit);
         Assert.Contains("systemctl enable --now groundwork-api.service", sandbox.Calls("systemctl"));
         var env = File.ReadAllText(Path.Combine(sandbox.Root, "etc/groundwork/app.env"));
-        Assert.Contains("ConnectionStrings__primary=Server=primary.db.internal;Port=3306;Database=groundwork;User ID=groundwork;Password=s3cret;SslMode=VerifyFull;SslCa=/etc/groundwork/rds-ca-bundle.pem", env);
+        // No database credentials on disk: the app reads its user's secret at connection time.
+        Assert.Contains("ConnectionStrings__primary=Server=primary.db.internal;Port=3306;Database=groundwork;SslMode=VerifyFull;SslCa=/etc/groundwork/rds-ca-bundle.pem;DNS Check Interval=5\n", env);
+        Assert.Contains("ConnectionStrings__replica=Server=replica.db.internal;Port=3306;Database=groundwork;SslMode=VerifyFull;SslCa=/etc/groundwork/rds-ca-bundle.pem;DNS Check Interval=5\n", env);
+        Assert.Contains("Database__Credentials__SecretId=arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-app\n", env);
+        Assert.Contains("AWS_REGION=eu-west-1\n", env);
+        Assert.DoesNotContain("Password=", env);
+        Assert.DoesNotContain("User ID=", env);
+        // What MySqlConnector makes of them: TLS verified against the RDS bundle, DNS re-checked (a Multi-AZ failover
+        // moves the primary's name), no credentials of their own.
+        foreach (var line in env.Split('\n').Where(l => l.StartsWith("ConnectionStrings__primary=", StringComparison.Ordinal) || l.StartsWith("ConnectionStrings__replica=", StringComparison.Ordinal)))
+        {
+            var builder = new MySqlConnector.MySqlConnectionStringBuilder(line[(line.IndexOf('=') + 1)..]);
+            Assert.Equal(MySqlConnector.MySqlSslMode.VerifyFull, builder.SslMode);
+            Assert.Equal("/etc/groundwork/rds-ca-bundle.pem", builder.SslCa);
+            Assert.Equal(5u, builder.DnsCheckInterval);
+            Assert.Equal("groundwork", builder.Database);
+            Assert.Equal("", builder.UserID);
+            Assert.Equal("", builder.Password);
+        }
         Assert.Contains("ConnectionStrings__redis=redis.internal:6379,ssl=true,password=t0ken,abortConnect=false", env);
         Assert.Contains("Admin__Emails=\n", env); // "none" stands for an empty allowlist
         Assert.Contains("AlbIdentity__SignerArn=arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/groundwork-staging/abc", env);
         Assert.Contains("dnf install -y dotnet-runtime-10.0 aspnetcore-runtime-10.0 aws-cfn-bootstrap jq tar", sandbox.Calls("dnf"));
         Assert.DoesNotContain(sandbox.Calls("dnf"), c => c.Contains("newrelic")); // no license key stored yet
+    }
+
+    [Fact]
+    public void Never_reads_or_writes_a_database_password_even_when_the_role_could_read_one()
+    {
+        // The fake models IAM and Secrets Manager: the instance role may read the app user's secret (the app does, at
+        // connection time), so a script that read it would succeed. It must not: no password may reach the disk.
+        using var sandbox = new Sandbox("2.4.1", healthy: true);
+        Assert.Equal(0, sandbox.Run(AppServerUserData.Render(Settings("2.4.1"))));
+        Assert.DoesNotContain(sandbox.Calls("aws"), c => c.Contains("secret:db", StringComparison.Ordinal));
+        foreach (var file in Directory.EnumerateFiles(sandbox.Root, "*", SearchOption.AllDirectories))
+            Assert.DoesNotContain(Sandbox.AppUserPassword, File.ReadAllText(file));
+        // Secrets the role may not read (the master secret, the analytics user's) are refused as AWS refuses them.
+        Assert.DoesNotContain("AccessDeniedException", sandbox.Output);
     }
 
     [Fact]
@@ -116,6 +148,8 @@ public sealed class AppServerUserDataTests
     /// <summary>A fake root, a fake S3 bucket holding a real artifact tarball, and fake AWS/OS commands on PATH.</summary>
     private sealed class Sandbox : IDisposable
     {
+        public const string AppUserPassword = "Ap9UserPassw0rdFromSecretsManager";
+
         public string Dir { get; } = Directory.CreateTempSubdirectory("groundwork-userdata-").FullName;
         public string Root => Path.Combine(Dir, "root");
         private string Bin => Path.Combine(Dir, "bin");
@@ -166,12 +200,14 @@ public sealed class AppServerUserDataTests
                       *) echo "ParameterNotFound: $name" >&2; exit 254 ;;
                     esac ;;
                   "secretsmanager get-secret-value")
-                    for a in "$@"; do case "$a" in arn:*) id="$a";; esac; done
+                    # What the app server role may read (AppStack); anything else is refused as IAM refuses it.
+                    for a in "$@"; do case "$a" in arn:*|groundwork/*) id="$a";; esac; done
                     case "$id" in
-                      *:db) echo '{"username":"groundwork","password":"s3cret","dbname":"groundwork"}' ;;
+                      *:db-app) echo '{"username":"groundwork_app","password":"{{AppUserPassword}}"}' ;;
                       *:redis) echo '{"token":"t0ken"}' ;;
                       *:nr) echo '{"licenseKey":""}' ;;
                       *:sentry) echo '{"dsn":""}' ;;
+                      *) echo "An error occurred (AccessDeniedException) when calling the GetSecretValue operation: not authorized on $id" >&2; exit 254 ;;
                     esac ;;
                   *) echo "unexpected aws $*" >&2; exit 2 ;;
                 esac

@@ -5,7 +5,8 @@ namespace Groundwork.Infra.Tests;
 
 /// <summary>
 /// Renders the generated part of docs/infrastructure.md from the synthesized app: a diagram of the stacks with their
-/// main components and dependencies, resource counts per stack, and the cdk-nag suppressions with their reasons.
+/// main components and dependencies, resource counts per stack, the cdk-nag suppressions with their reasons and the
+/// cfn-lint warnings.
 /// </summary>
 public static class InfrastructureDoc
 {
@@ -18,15 +19,15 @@ public static class InfrastructureDoc
         ("AWS::EC2::VPC", "VPC"), ("AWS::EC2::Subnet", "subnets"), ("AWS::EC2::NatGateway", "NAT gateways"),
         ("AWS::EC2::VPCEndpoint", "S3 gateway endpoint"), ("AWS::EC2::VPCPeeringConnection", "peering to management"),
         ("AWS::EC2::FlowLog", "flow log"), ("AWS::EC2::SecurityGroup", "security groups"),
-        ("AWS::RDS::DBInstance", "RDS MySQL instances"), ("AWS::ElastiCache::ReplicationGroup", "Redis replication group"),
-        ("AWS::SecretsManager::Secret", "secrets"), ("AWS::SecretsManager::RotationSchedule", "secret rotations"),
+        ("AWS::RDS::DBInstance", "RDS MariaDB instances"), ("AWS::ElastiCache::ReplicationGroup", "Redis replication group"),
+        ("AWS::SecretsManager::Secret", "secrets"),
         ("AWS::ElasticLoadBalancingV2::LoadBalancer", "ALB"), ("AWS::ElasticLoadBalancingV2::ListenerRule", "listener rules"),
         ("AWS::ElasticLoadBalancingV2::TargetGroup", "target groups"), ("AWS::Cognito::UserPool", "Cognito user pool"),
         ("AWS::Cognito::UserPoolIdentityProvider", "Google IdP"), ("AWS::AutoScaling::AutoScalingGroup", "Auto Scaling groups"),
         ("AWS::EC2::LaunchTemplate", "launch templates"), ("AWS::EC2::Instance", "EC2 instances"), ("AWS::EC2::Volume", "EBS data volumes"),
         ("AWS::S3::Bucket", "S3 buckets"), ("AWS::CloudFront::Distribution", "CloudFront"),
         ("AWS::CloudFront::OriginAccessControl", "origin access control"), ("AWS::CertificateManager::Certificate", "ACM certificates"),
-        ("AWS::Route53::RecordSet", "Route53 records"), ("Custom::CDKBucketDeployment", "web build deployment"),
+        ("AWS::Route53::RecordSet", "Route53 records"),
         ("AWS::SNS::Topic", "SNS topic"), ("AWS::CloudWatch::Alarm", "CloudWatch alarms"), ("AWS::SSM::Parameter", "SSM parameters"),
         ("AWS::IAM::Role", "IAM roles"),
     ];
@@ -83,6 +84,21 @@ public static class InfrastructureDoc
             var where = string.Join(", ", group.Select(f => Concern((string)f["stack"]!) + "/" + Strip((string)f["resource"]!)).Distinct().Order());
             var ids = string.Join(", ", group.Select(f => (string?)f["finding"]).Where(f => !string.IsNullOrEmpty(f)).Distinct().Order().Select(f => $"`{f}`"));
             text.AppendLine($"| {group.Key.Item1} | {group.Count()} | {where} | {ids} | {group.Key.Item2.Replace("|", "\\|")} |");
+        }
+        text.AppendLine();
+
+        var lint = app.CfnLint;
+        text.AppendLine("### cfn-lint over these templates");
+        text.AppendLine();
+        text.AppendLine($"cfn-lint {lint.Version} over all {app.StackNames.Count()} templates: errors **{lint.Errors.Count()}**, warnings **{lint.Warnings.Count()}**, informational **{lint.Findings.Count(f => f.Level == "Informational")}** (errors fail the infra tests). The warnings:");
+        text.AppendLine();
+        text.AppendLine("| Rule | Count | Where | Message (first) |");
+        text.AppendLine("|---|---:|---|---|");
+        foreach (var group in lint.Findings.Where(f => f.Level != "Error").GroupBy(f => f.Rule).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var where = string.Join(", ", group.Select(f => Concern(f.Stack) + "/" + Strip(f.Path.Split('/').ElementAtOrDefault(1) ?? "")).Distinct().Order(StringComparer.Ordinal));
+            var first = group.Select(f => f.Message).Order(StringComparer.Ordinal).First();
+            text.AppendLine($"| {group.Key} | {group.Count()} | {where} | {first.Replace("|", "\\|").ReplaceLineEndings(" ")} |");
         }
         text.AppendLine();
         text.AppendLine(End);

@@ -53,18 +53,26 @@ public sealed class ManagementAndMonitoringTests(SynthesizedApp app)
     }
 
     [Theory, MemberData(nameof(Environments))]
-    public void Deploy_role_runs_commands_only_with_the_shell_document_on_its_own_environments_instances(string env)
+    public void Deploy_role_runs_no_commands_on_instances_and_reads_exactly_the_database_secrets_it_needs(string env)
     {
-        var role = app.Resources(Management, "AWS::IAM::Role").Single(r => (string?)r.Properties["RoleName"] == $"groundwork-{env}-deploy");
-        var statements = app.Resources(Management, "AWS::IAM::Policy")
-            .Where(p => TemplateQueries.Text(p.Properties["Roles"]).Contains(role.LogicalId))
-            .SelectMany(p => TemplateQueries.Array(p.Properties["PolicyDocument"]!["Statement"]))
-            .Where(s => TemplateQueries.Text(s["Action"]).Contains("ssm:SendCommand"))
-            .ToList();
-        Assert.Equal(2, statements.Count);
-        Assert.Contains(statements, s => TemplateQueries.Text(s["Resource"]).EndsWith("::document/AWS-RunShellScript") && s["Condition"] is null);
-        var onInstances = Assert.Single(statements, s => TemplateQueries.Text(s["Resource"]).Contains(":instance/*"));
-        Assert.Equal(env, (string?)onInstances["Condition"]?["StringEquals"]?["aws:ResourceTag/environment"]);
+        // Migrate runs from Jenkins over the peering: no Run Command anywhere.
+        Assert.DoesNotContain(app.StackNames.SelectMany(s => app.Resources(s, "AWS::IAM::Policy")),
+            p => TemplateQueries.Text(p.Properties["PolicyDocument"]).Contains("ssm:SendCommand", StringComparison.Ordinal));
+        // The data stack grants the deploy role: the RDS-managed master secret (migrate), the app and analytics secrets
+        // (migrate creates those users; rotate-credentials rotates them), the database parameters.
+        var data = $"Groundwork-{env}-Data";
+        var policy = Assert.Single(app.Resources(data, "AWS::IAM::Policy"));
+        Assert.Equal(new[] { $"groundwork-{env}-deploy" }, TemplateQueries.Array(policy.Properties["Roles"]).Select(r => (string)r!));
+        var statements = TemplateQueries.Array(policy.Properties["PolicyDocument"]!["Statement"]).Select(s => s.AsObject()).ToDictionary(s => (string)s["Sid"]!);
+        var primary = app.Resources(data, "AWS::RDS::DBInstance").Single(d => (string?)d.Properties["DBInstanceIdentifier"] == $"groundwork-{env}-primary");
+        Assert.Equal($"{{\"Fn::GetAtt\":[\"{primary.LogicalId}\",\"MasterUserSecret.SecretArn\"]}}", statements["MasterSecretForMigrate"]["Resource"]!.ToJsonString());
+        Assert.Equal(new[] { "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue" }, TemplateQueries.Array(statements["MasterSecretForMigrate"]["Action"]).Select(a => (string)a!).Order());
+        var rotated = TemplateQueries.Array(statements["RotateAppAndAnalyticsSecrets"]["Resource"]).Select(r => (string)app.Target(data, r)!.Properties["Name"]!).Order();
+        Assert.Equal(new[] { $"groundwork/{env}/db/analytics-readonly", $"groundwork/{env}/db/app" }, rotated);
+        Assert.Equal(new[] { "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage" },
+            TemplateQueries.Array(statements["RotateAppAndAnalyticsSecrets"]["Action"]).Select(a => (string)a!).Order());
+        Assert.Equal($"arn:aws:ssm:eu-west-1:111111111111:parameter/groundwork/{env}/database/*", TemplateQueries.Text(statements["DatabaseEndpoints"]["Resource"]));
+        Assert.Equal(3, statements.Count);
     }
 
     [Theory, MemberData(nameof(Environments))]

@@ -92,29 +92,28 @@ public sealed class NetworkInvariantsTests(SynthesizedApp app)
         var managementTables = peeringRoutes.Select(r => app.Target(stack, r.Properties["RouteTableId"])!)
             .Where(t => t.Stack == "Groundwork-management").ToList();
 
-        // Environment side: public (bastion) and app (Sentry ingest) route tables only; never the data tier.
+        // Environment side: public (bastion), app (Sentry ingest) and data (Jenkins' migrate and rotate-credentials; the
+        // data tier's security groups admit only Jenkins' group from management, see DataInvariantsTests).
         var tierOfTable = app.Resources(stack, "AWS::EC2::SubnetRouteTableAssociation").ToDictionary(
             a => app.Target(stack, a.Properties["RouteTableId"])!.LogicalId,
             a => app.Target(stack, a.Properties["SubnetId"])!.Tag("aws-cdk:subnet-name"));
-        Assert.Equal(new[] { "app", "public" }, localTables.Select(t => tierOfTable[t.LogicalId]).Distinct().Order());
+        Assert.Equal(new[] { "app", "data", "public" }, localTables.Select(t => tierOfTable[t.LogicalId]).Distinct().Order());
         // Management side: only the tools tier (Jenkins, Sentry).
         var managementTier = app.Resources("Groundwork-management", "AWS::EC2::SubnetRouteTableAssociation").ToDictionary(
             a => app.Target("Groundwork-management", a.Properties["RouteTableId"])!.LogicalId,
             a => app.Target("Groundwork-management", a.Properties["SubnetId"])!.Tag("aws-cdk:subnet-name"));
         Assert.Equal(new[] { "tools" }, managementTables.Select(t => managementTier[t.LogicalId]).Distinct());
 
-        // Destinations are the exact subnets, never a data subnet nor a whole VPC.
-        var dataCidrs = Subnets(env, "data").Select(s => (string)s.Properties["CidrBlock"]!).ToHashSet();
-        var allowedCidrs = Subnets(env, "public").Concat(Subnets(env, "app")).Select(s => (string)s.Properties["CidrBlock"]!)
+        // Destinations are the exact subnets, never a whole VPC.
+        var allowedCidrs = Subnets(env, "public").Concat(Subnets(env, "app")).Concat(Subnets(env, "data")).Select(s => (string)s.Properties["CidrBlock"]!)
             .Concat(app.Resources("Groundwork-management", "AWS::EC2::Subnet").Where(s => s.Tag("aws-cdk:subnet-name") == "tools")
                 .Select(s => (string)s.Properties["CidrBlock"]!)).ToHashSet();
         Assert.All(peeringRoutes, r =>
         {
             var destination = (string)r.Properties["DestinationCidrBlock"]!;
-            Assert.DoesNotContain(destination, dataCidrs);
             Assert.Contains(destination, allowedCidrs);
         });
-        Assert.Equal((2 + 2) * 2 + 2 * (2 + 2), peeringRoutes.Count);
+        Assert.Equal((2 + 2 + 2) * 2 + 2 * (2 + 2 + 2), peeringRoutes.Count);
     }
 
     private string RouteTableOf(string env, string subnetLogicalId)

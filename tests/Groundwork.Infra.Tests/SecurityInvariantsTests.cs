@@ -68,22 +68,26 @@ public sealed class SecurityInvariantsTests(SynthesizedApp app)
     }
 
     [Theory, MemberData(nameof(Environments))]
-    public void Data_stores_are_reachable_only_from_the_app_tier_and_the_replica_also_from_metabase(string env)
+    public void Data_stores_are_reachable_only_from_the_app_tier_and_jenkins_and_the_replica_also_from_metabase(string env)
     {
         string[] Sources(string stack, string groupName)
         {
             var group = Group(stack, groupName);
             var rules = Ingress().Where(i => i.Group.Stack == stack && i.Group.LogicalId == group.LogicalId).ToList();
             Assert.All(rules, r => Assert.Null(r.Rule["CidrIp"]));
-            return rules.Select(r => (string)Source(r)!.Properties["GroupName"]!).Distinct().Order().ToArray();
+            // Management's groups have no fixed name: "management/<construct>" (the logical id without its hash).
+            return rules.Select(r => Source(r)!).Select(g => (string?)g.Properties["GroupName"]
+                    ?? (g.Stack == "Groundwork-management" ? "management/" + g.LogicalId[..^8] : g.LogicalId))
+                .Distinct().Order(StringComparer.Ordinal).ToArray();
         }
 
         var data = $"Groundwork-{env}-Data";
         var p = $"groundwork-{env}";
-        Assert.Equal(new[] { $"{p}-app", $"{p}-secretsrotation" }, Sources(data, $"{p}-database"));
-        Assert.Equal(new[] { $"{p}-analytics", $"{p}-app" }, Sources(data, $"{p}-replica"));
+        // Jenkins (management VPC, peered): the deploy's migrate step on the primary, rotate-credentials on both.
+        Assert.Equal(new[] { $"{p}-app", "management/JenkinsSecurityGroup" }, Sources(data, $"{p}-database"));
+        Assert.Equal(new[] { $"{p}-analytics", $"{p}-app", "management/JenkinsSecurityGroup" }, Sources(data, $"{p}-replica"));
         Assert.Equal(new[] { $"{p}-app" }, Sources(data, $"{p}-cache"));
-        Assert.Equal(new[] { $"{p}-analytics", $"{p}-metabasesecretsrotation" }, Sources($"Groundwork-{env}-Analytics", $"{p}-metabasedatabase"));
+        Assert.Equal(new[] { $"{p}-analytics" }, Sources($"Groundwork-{env}-Analytics", $"{p}-metabasedatabase"));
 
         // ...and they live only in the data subnets, never publicly accessible.
         foreach (var db in app.EnvironmentResources(env, "AWS::RDS::DBInstance"))
@@ -164,8 +168,14 @@ public sealed class SecurityInvariantsTests(SynthesizedApp app)
             var resources = statements.SelectMany(s => s["Resource"] is JsonArray a ? a.Select(TemplateQueries.Text) : [TemplateQueries.Text(s["Resource"])]).ToList();
             Assert.DoesNotContain("*", resources);
             Assert.Contains($"arn:aws:ssm:{env.Region}:{env.Account}:parameter/groundwork/{env.Name}/*", resources);
-            // The deploy's migrate step (run on an app server) creates the analytics read-only user from its secret.
-            Assert.Contains(resources, r => r.Contains("AnalyticsReadOnly", StringComparison.Ordinal));
+            // Secrets: exactly the app user's database credentials (read at connection time), the Redis AUTH token, the
+            // New Relic key and the Sentry DSN. Never the RDS-managed master secret nor the analytics user's secret.
+            var readable = statements.Where(st => (st["Action"] is JsonArray a ? a.Select(x => (string)x!) : [(string)st["Action"]!]).Contains("secretsmanager:GetSecretValue"))
+                .SelectMany(st => st["Resource"] is JsonArray a ? a.ToList() : [st["Resource"]])
+                .Select(r => app.Target(stack, r))
+                .Select(t => t is null ? "(not a secret of this app)" : (string)t.Properties["Name"]!).Order().ToList();
+            Assert.Equal(new[] { $"groundwork/{env.Name}/cache/auth-token", $"groundwork/{env.Name}/db/app", $"groundwork/{env.Name}/newrelic/license-key", $"groundwork/{env.Name}/sentry/dsn" }, readable);
+            Assert.DoesNotContain(resources, r => r.Contains("AnalyticsReadOnly", StringComparison.Ordinal) || r.Contains("MasterUserSecret", StringComparison.Ordinal) || r.Contains("rds!", StringComparison.Ordinal));
             var actions = statements.SelectMany(s => s["Action"] is JsonArray a ? a.Select(x => (string)x!) : [(string)s["Action"]!]).ToList();
             Assert.DoesNotContain(actions, a => a.EndsWith(":*", StringComparison.Ordinal) || a.StartsWith("s3:Put", StringComparison.Ordinal) || a.StartsWith("s3:Delete", StringComparison.Ordinal));
         }

@@ -79,10 +79,28 @@ public sealed class StaticSiteInvariantsTests(SynthesizedApp app)
     }
 
     [Theory, MemberData(nameof(Environments))]
-    public void Web_build_of_the_version_given_is_deployed_with_an_invalidation(string env)
+    public void The_deploy_role_may_sync_the_site_bucket_and_invalidate_this_distribution_and_nothing_more(string env)
     {
-        var deployment = Assert.Single(app.Resources($"Groundwork-{env}-StaticSite", "Custom::CDKBucketDeployment"));
-        Assert.Equal(new[] { $"groundwork-{SynthesizedApp.Version}-web.zip" }, TemplateQueries.Array(deployment.Properties["SourceObjectKeys"]).Select(k => (string)k!));
-        Assert.Equal(new[] { "/*" }, TemplateQueries.Array(deployment.Properties["DistributionPaths"]).Select(k => (string)k!));
+        // No BucketDeployment (a Lambda on a retiring runtime): the deploy job syncs the web zip and invalidates.
+        var stack = $"Groundwork-{env}-StaticSite";
+        Assert.Empty(app.Resources(stack, "Custom::CDKBucketDeployment"));
+        Assert.Empty(app.Resources(stack, "AWS::Lambda::Function"));
+        var policy = Assert.Single(app.Resources(stack, "AWS::IAM::Policy"));
+        Assert.Equal(new[] { $"groundwork-{env}-deploy" }, TemplateQueries.Array(policy.Properties["Roles"]).Select(r => (string)r!));
+        var statements = TemplateQueries.Array(policy.Properties["PolicyDocument"]!["Statement"]).Select(s => s.AsObject())
+            .ToDictionary(s => (string)s["Sid"]!, s => (Actions: (s["Action"] is System.Text.Json.Nodes.JsonArray a ? a.Select(x => (string)x!) : [(string)s["Action"]!]).Order().ToArray(), Resource: TemplateQueries.Text(s["Resource"])));
+        var bucket = Assert.Single(app.Resources(stack, "AWS::S3::Bucket"), b => b.LogicalId.StartsWith("Site", StringComparison.Ordinal));
+        var distribution = Assert.Single(app.Resources(stack, "AWS::CloudFront::Distribution"));
+        Assert.Equal(new[] { "s3:ListBucket" }, statements["ListSiteBucket"].Actions);
+        Assert.Equal($"{{Fn::GetAtt:[\"{bucket.LogicalId}\",\"Arn\"]}}", statements["ListSiteBucket"].Resource);
+        Assert.Equal(new[] { "s3:DeleteObject", "s3:PutObject" }, statements["SyncSiteObjects"].Actions);
+        Assert.Contains(bucket.LogicalId, statements["SyncSiteObjects"].Resource);
+        Assert.Equal(new[] { "cloudfront:CreateInvalidation" }, statements["InvalidateDistribution"].Actions);
+        Assert.Equal($"arn:aws:cloudfront::111111111111:distribution/{{Ref:\"{distribution.LogicalId}\"}}", statements["InvalidateDistribution"].Resource);
+        Assert.Equal(new[] { "ssm:GetParameter" }, statements["FindSiteBucketAndDistribution"].Actions);
+        Assert.Equal($"arn:aws:ssm:us-east-1:111111111111:parameter/groundwork/{env}/site/*", statements["FindSiteBucketAndDistribution"].Resource);
+        Assert.Equal(4, statements.Count);
+        var parameters = app.Resources(stack, "AWS::SSM::Parameter").Select(p => (string)p.Properties["Name"]!).Order().ToArray();
+        Assert.Equal(new[] { $"/groundwork/{env}/site/bucket", $"/groundwork/{env}/site/distribution-id" }, parameters);
     }
 }

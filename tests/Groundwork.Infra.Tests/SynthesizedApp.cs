@@ -38,6 +38,7 @@ public sealed class SynthesizedApp : IDisposable
         app.Synth();
         SynthTime = watch.Elapsed;
         _nag = new Lazy<JsonObject>(RunNag);
+        _cfnLint = new Lazy<CfnLintReport>(() => CfnLintReport.Run(OutDir, StackNames.Select(s => s + ".template.json").ToList()));
     }
 
     public IEnumerable<string> StackNames =>
@@ -62,15 +63,21 @@ public sealed class SynthesizedApp : IDisposable
     public JsonObject NagReport => _nag.Value;
     private readonly Lazy<JsonObject> _nag;
 
+    /// <summary>cfn-lint over every synthesized template (run once, on first use).</summary>
+    public CfnLintReport CfnLint => _cfnLint.Value;
+    private readonly Lazy<CfnLintReport> _cfnLint;
+
     private JsonObject RunNag()
     {
         var dir = Path.Combine(RepositoryPaths.Root, "tests", "Groundwork.Infra.Tests", "nag");
-        if (!Directory.Exists(Path.Combine(dir, "node_modules", "cdk-nag")))
+        // node_modules from an older package-lock (cdk-nag 2) would run the wrong rule pack: reinstall when it differs.
+        var installed = Path.Combine(dir, "node_modules", ".package-lock.json");
+        if (!File.Exists(installed) || File.GetLastWriteTimeUtc(installed) < File.GetLastWriteTimeUtc(Path.Combine(dir, "package-lock.json")))
             Run(dir, "npm", ["ci", "--no-audit", "--no-fund"]);
         return JsonNode.Parse(Run(dir, "node", ["nag.js", OutDir]))!.AsObject();
     }
 
-    private static string Run(string dir, string file, string[] args)
+    internal static string Run(string dir, string file, string[] args)
     {
         var start = new ProcessStartInfo(file, args) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Process.Start(start)!;

@@ -243,7 +243,7 @@ internal static partial class DeployCli
             Console.WriteLine($"     $ {steps[i].Command}");
             if (steps[i].Script is { } script)
             {
-                Console.WriteLine("     remote script:");
+                Console.WriteLine("     script:");
                 foreach (var line in script.Split('\n'))
                 {
                     Console.WriteLine($"       {line}");

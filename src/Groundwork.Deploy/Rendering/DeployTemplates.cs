@@ -21,7 +21,7 @@ internal static class DeployTemplates
         StackName = "@STACK_NAME@",
         SignalResource = "@SIGNAL_RESOURCE@",
         ParameterPath = "@PARAMETER_PATH@",
-        DatabaseSecret = "@DATABASE_SECRET@",
+        DatabaseCredentialsSecret = "@DATABASE_CREDENTIALS_SECRET@",
         RedisAuthSecret = "@REDIS_AUTH_SECRET@",
         NewRelicLicenseSecret = "@NEW_RELIC_LICENSE_SECRET@",
         SentryDsnSecret = "@SENTRY_DSN_SECRET@",

@@ -10,8 +10,11 @@ public static class Buckets
     /// <summary>
     /// A bucket that receives access logs (S3 server access logs, ALB, CloudFront). SSE-S3 because the log delivery
     /// services cannot write with a customer KMS key; ACLs stay enabled for CloudFront's legacy log delivery.
+    /// <paramref name="receivesS3ServerAccessLogs"/>: another bucket of the stack logs into this one, which cdk-nag
+    /// (AwsSolutions-S1) already accepts as the end of the logging chain; only a bucket that receives nothing but ALB or
+    /// CloudFront logs needs the suppression.
     /// </summary>
-    public static Bucket AccessLogBucket(Construct scope, string id, bool retain, bool forCloudFront = false)
+    public static Bucket AccessLogBucket(Construct scope, string id, bool retain, bool forCloudFront = false, bool receivesS3ServerAccessLogs = false)
     {
         var bucket = new Bucket(scope, id, new BucketProps
         {
@@ -23,8 +26,9 @@ public static class Buckets
             LifecycleRules = [new LifecycleRule { Expiration = Duration.Days(365), NoncurrentVersionExpiration = Duration.Days(30) }],
             RemovalPolicy = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
         });
-        Nag.Suppress(bucket, new NagSuppression("AwsSolutions-S1",
-            "This is the access-log bucket itself; logging it into itself would loop."));
+        if (!receivesS3ServerAccessLogs)
+            Nag.Suppress(bucket, new NagSuppression("AwsSolutions-S1",
+                "This is the access-log bucket itself; logging it into itself would loop."));
         return bucket;
     }
 

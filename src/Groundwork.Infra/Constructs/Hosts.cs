@@ -17,7 +17,11 @@ public static class Hosts
         Volume = BlockDeviceVolume.Ebs(sizeGiB, new EbsDeviceOptions { Encrypted = true, VolumeType = EbsDeviceVolumeType.GP3, DeleteOnTermination = true }),
     };
 
-    /// <summary>A role EC2 can assume, with SSM Session Manager (no SSH keys to manage) and the CloudWatch agent.</summary>
+    /// <summary>
+    /// A role EC2 can assume, with the CloudWatch agent. Deliberately without AmazonSSMManagedInstanceCore: Session
+    /// Manager and Run Command would be a second door beside the bastion that nothing names, restricts or logs; SSH
+    /// through the bastion is the only way onto a host, and the deploy (migrate) no longer runs commands on instances.
+    /// </summary>
     public static Role InstanceRole(Construct scope, string id, string description)
     {
         var role = new Role(scope, id, new RoleProps
@@ -26,13 +30,11 @@ public static class Hosts
             Description = description,
             ManagedPolicies =
             [
-                ManagedPolicy.FromAwsManagedPolicyName("AmazonSSMManagedInstanceCore"),
                 ManagedPolicy.FromAwsManagedPolicyName("CloudWatchAgentServerPolicy"),
             ],
         });
         Nag.Suppress(role, new NagSuppression("AwsSolutions-IAM4",
-            "AWS-maintained policies for Session Manager and the CloudWatch agent track the APIs those agents call; a copy would drift.",
-            "Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore",
+            "The AWS-maintained policy of the CloudWatch agent tracks the APIs the agent calls; a copy would drift.",
             "Policy::arn:<AWS::Partition>:iam::aws:policy/CloudWatchAgentServerPolicy"));
         return role;
     }

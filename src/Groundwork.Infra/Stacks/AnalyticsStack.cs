@@ -20,7 +20,6 @@ public sealed class AnalyticsStack : Stack
     public AutoScalingGroup Metabase { get; }
     public DatabaseInstance MetabaseDatabase { get; }
     public SecurityGroup DatabaseSecurityGroup { get; }
-    public SecurityGroup RotationSecurityGroup { get; }
 
     public AnalyticsStack(Construct scope, string id, EnvironmentSettings env, NetworkStack network, DataStack data,
         AppStack app, MonitoringStack monitoring, IStackProps props) : base(scope, id, props)
@@ -28,11 +27,12 @@ public sealed class AnalyticsStack : Stack
         var groups = network.SecurityGroups;
         DatabaseSecurityGroup = TierSecurityGroups.Create(this, "MetabaseDatabase", network.Vpc, env, "Metabase application database");
         DatabaseSecurityGroup.AddIngressRule(groups.Analytics, Port.Tcp(TierSecurityGroups.MySqlPort), "Metabase's own application database");
-        RotationSecurityGroup = TierSecurityGroups.Create(this, "MetabaseSecretsRotation", network.Vpc, env, "Metabase credential rotation function", allowAllOutbound: true);
         MetabaseDatabase = new DatabaseInstance(this, "MetabaseDatabase", new DatabaseInstanceProps
         {
             InstanceIdentifier = $"groundwork-{env.Name}-metabase",
-            Engine = DatabaseInstanceEngine.Mysql(new MySqlInstanceEngineProps { Version = MysqlEngineVersion.VER_8_0 }),
+            // The same engine and version as the app's databases: one MariaDB to patch and know (Metabase supports it
+            // as its application database through MB_DB_TYPE=mysql).
+            Engine = DataStack.Engine(),
             InstanceType = new InstanceType(env.Analytics.DatabaseInstanceType),
             Vpc = network.Vpc,
             VpcSubnets = new SubnetSelection { SubnetGroupName = Tiers.Data },
@@ -46,25 +46,21 @@ public sealed class AnalyticsStack : Stack
             DeletionProtection = env.RetainData,
             RemovalPolicy = env.RetainData ? RemovalPolicy.RETAIN : RemovalPolicy.SNAPSHOT,
             PubliclyAccessible = false,
-            IamAuthentication = true,
             MultiAz = false,
             AutoMinorVersionUpgrade = true,
             CloudwatchLogsExports = ["error"],
         });
-        MetabaseDatabase.AddRotationSingleUser(new RotationSingleUserOptions
-        {
-            AutomaticallyAfter = Duration.Days(30),
-            VpcSubnets = new SubnetSelection { SubnetGroupName = Tiers.App },
-            SecurityGroup = RotationSecurityGroup,
-        });
         var suppressions = new List<NagSuppression>
         {
             new("AwsSolutions-RDS3", "Metabase's own application database holds only saved questions and dashboards; a single AZ with daily backups is enough."),
-            new("AwsSolutions-RDS11", "The default MySQL port is kept: only Metabase's security group can reach it."),
+            new("AwsSolutions-RDS11", "The default MariaDB port is kept: only Metabase's security group can reach it."),
         };
         if (!env.RetainData)
             suppressions.Add(new("AwsSolutions-RDS10", "Staging is disposable: deletion protection would block tearing it down. Production enables it."));
         Nag.Suppress(MetabaseDatabase, suppressions.ToArray());
+        // The generated secret itself (DatabaseInstance.Secret is its attachment to the instance).
+        Nag.Suppress(MetabaseDatabase.Node.FindChild("Secret"), new NagSuppression("AwsSolutions-SMG4",
+            "Metabase's own application-database login: Metabase reads it once at boot (MB_DB_PASS) and keeps its pool, so a rotation needs a coordinated restart; not rotated. Only Metabase's security group reaches this database, and no other role may read the secret."));
 
         var role = Hosts.InstanceRole(this, "MetabaseRole", $"groundwork-{env.Name} Metabase");
         MetabaseDatabase.Secret!.GrantRead(role);

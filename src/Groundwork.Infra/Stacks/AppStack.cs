@@ -178,11 +178,9 @@ public sealed class AppStack : Stack
         var role = Hosts.InstanceRole(this, "AppServerRole", $"groundwork-{env.Name} app servers");
         var artifacts = Bucket.FromBucketName(this, "Artifacts", management.ArtifactsBucketName);
         artifacts.GrantRead(role, "groundwork-*");
-        data.PrimaryCredentials.GrantRead(role);
+        // The app's own database user (read at connection time), never the master or the analytics user's secret.
+        data.AppCredentials.GrantRead(role);
         data.CacheAuthToken.GrantRead(role);
-        // Read by the deploy's one-off migrate step only (never written to app.env): it creates the SELECT-only analytics
-        // user from it. No new power: this role already holds the primary's master credentials.
-        data.AnalyticsReadOnly.GrantRead(role);
         monitoring.NewRelicLicense.GrantRead(role);
         monitoring.SentryDsn.GrantRead(role);
         var parameterArn = $"arn:aws:ssm:{env.Region}:{env.Account}:parameter{env.ParameterPath}/*";
@@ -229,7 +227,7 @@ public sealed class AppStack : Stack
             StackName = StackName,
             SignalResource = GetLogicalId((CfnElement)AppServers.Node.DefaultChild!),
             ParameterPath = env.ParameterPath,
-            DatabaseSecret = data.PrimaryCredentials.SecretArn,
+            DatabaseCredentialsSecret = data.AppCredentials.SecretArn,
             RedisAuthSecret = data.CacheAuthToken.SecretArn,
             NewRelicLicenseSecret = monitoring.NewRelicLicense.SecretArn,
             SentryDsnSecret = monitoring.SentryDsn.SecretArn,
@@ -254,8 +252,6 @@ public sealed class AppStack : Stack
             MaxCapacity = 1,
             Notifications = [new NotificationConfiguration { Topic = monitoring.AlarmTopic }],
         });
-        Nag.Suppress(Bastion, new NagSuppression("AwsSolutions-AS1",
-            "The bastion serves no load balancer; EC2 status checks are the right health signal for it."));
 
         StringParameter Parameter(string name, string value, string description) =>
             new(this, name.Replace("/", "-"), new StringParameterProps

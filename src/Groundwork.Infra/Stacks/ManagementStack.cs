@@ -50,7 +50,7 @@ public sealed class ManagementStack : Stack
             },
         });
 
-        var accessLogs = Buckets.AccessLogBucket(this, "AccessLogs", retain: true);
+        var accessLogs = Buckets.AccessLogBucket(this, "AccessLogs", retain: true, receivesS3ServerAccessLogs: true);
         ArtifactsBucket = new Bucket(this, "Artifacts", new BucketProps
         {
             BucketName = settings.ArtifactsBucketName,
@@ -78,7 +78,7 @@ public sealed class ManagementStack : Stack
         ArtifactsBucket.GrantReadWrite(JenkinsRole, "groundwork-*");
         ToolHost("Jenkins", settings.Jenkins, JenkinsSecurityGroup, JenkinsRole, JenkinsUserData());
 
-        var sentryRole = Hosts.InstanceRole(this, "SentryRole", "Sentry host: SSM and CloudWatch only");
+        var sentryRole = Hosts.InstanceRole(this, "SentryRole", "Sentry host: CloudWatch agent only");
         ToolHost("Sentry", settings.Sentry, SentrySecurityGroup, sentryRole, SentryUserData());
 
         foreach (var environment in environments)
@@ -163,12 +163,13 @@ public sealed class ManagementStack : Stack
         return userData;
     }
 
-    /// <summary>The role Jenkins' deploy job assumes for one environment: it may only drive the CDK bootstrap roles.</summary>
+    /// <summary>The role Jenkins' deploy and rotate-credentials jobs assume for one environment: here it may only drive the
+    /// CDK bootstrap roles and read artifacts; the environment's stacks grant the rest on their own resources.</summary>
     private void DeployRole(EnvironmentSettings environment)
     {
         var role = new Role(this, $"DeployRole-{environment.Name}", new RoleProps
         {
-            RoleName = $"groundwork-{environment.Name}-deploy",
+            RoleName = DeployAccess.RoleName(environment.Name),
             AssumedBy = new ArnPrincipal(JenkinsRole.RoleArn),
             Description = $"Assumed by Jenkins to deploy Groundwork to {environment.Name}",
             MaxSessionDuration = Duration.Hours(2),
@@ -180,36 +181,13 @@ public sealed class ManagementStack : Stack
             Resources = regions.Select(r => $"arn:aws:iam::{environment.Account}:role/cdk-hnb659fds-*-{environment.Account}-{r}").ToArray(),
         }));
         ArtifactsBucket.GrantRead(role, "groundwork-*");
-        // Migrations run as a one-off on one app server of this environment (Groundwork.Deploy, through SSM Run Command):
-        // only the stock shell document, only on instances tagged with this environment.
-        role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
-        {
-            Actions = ["ssm:SendCommand"],
-            Resources = [$"arn:aws:ssm:{environment.Region}::document/AWS-RunShellScript"],
-        }));
-        role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
-        {
-            Actions = ["ssm:SendCommand"],
-            Resources = [$"arn:aws:ec2:{environment.Region}:{environment.Account}:instance/*"],
-            Conditions = new Dictionary<string, object>
-            {
-                ["StringEquals"] = new Dictionary<string, object> { ["aws:ResourceTag/environment"] = environment.Name },
-            },
-        }));
-        // These read-only calls have no resource-level permissions in IAM.
-        role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
-        {
-            Actions = ["ssm:GetCommandInvocation", "ssm:ListCommandInvocations", "autoscaling:DescribeAutoScalingGroups"],
-            Resources = ["*"],
-        }));
+        // Everything else this role may do (read the database secrets for migrate and rotate-credentials, sync the web
+        // build, invalidate CloudFront) is granted by the environment's own stacks on their exact resources (DeployAccess).
         JenkinsRole.AddToPolicy(new PolicyStatement(new PolicyStatementProps { Actions = ["sts:AssumeRole"], Resources = [role.RoleArn] }));
         Nag.Suppress(role, new NagSuppression("AwsSolutions-IAM5",
             "The deploy role may assume only the CDK bootstrap roles (deploy, file-publishing, lookup) of its own environment's account and regions, and read versioned artifacts.",
             regions.Select(r => $"Resource::arn:aws:iam::{environment.Account}:role/cdk-hnb659fds-*-{environment.Account}-{r}")
                 .Concat(["Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*",
                     $"Resource::<{Nag.LogicalId(ArtifactsBucket)}.Arn>/groundwork-*"]).ToArray()));
-        Nag.Suppress(role, new NagSuppression("AwsSolutions-IAM5",
-            "Run Command for the one-off migration may target only instances tagged with this environment (condition on aws:ResourceTag/environment); GetCommandInvocation, ListCommandInvocations and DescribeAutoScalingGroups support no resource-level permissions.",
-            [$"Resource::arn:aws:ec2:{environment.Region}:{environment.Account}:instance/*", "Resource::*"]));
     }
 }

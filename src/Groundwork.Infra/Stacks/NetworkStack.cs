@@ -56,7 +56,8 @@ public sealed class NetworkStack : Stack
         SecurityGroups = new TierSecurityGroups(this, "SecurityGroups", Vpc, env);
 
         // Peering to the management VPC: the app tier sends errors to Sentry; the bastion (public tier) reaches
-        // Jenkins and Sentry over SSH. The data tier has no route to management at all.
+        // Jenkins and Sentry over SSH; Jenkins (tools tier) reaches the databases for the deploy's migrate step and
+        // rotate-credentials (the data tier's security groups admit only Jenkins' group from there; DataStack).
         Peering = new CfnVPCPeeringConnection(this, "ManagementPeering", new CfnVPCPeeringConnectionProps
         {
             VpcId = Vpc.VpcId,
@@ -66,12 +67,14 @@ public sealed class NetworkStack : Stack
         var toolsSubnets = management.Vpc.SelectSubnets(new SubnetSelection { SubnetGroupName = Tiers.Tools }).Subnets;
         var publicSubnets = Vpc.SelectSubnets(new SubnetSelection { SubnetGroupName = Tiers.Public }).Subnets;
         var appSubnets = Vpc.SelectSubnets(new SubnetSelection { SubnetGroupName = Tiers.App }).Subnets;
+        var dataSubnets = Vpc.SelectSubnets(new SubnetSelection { SubnetGroupName = Tiers.Data }).Subnets;
+        var peered = publicSubnets.Concat(appSubnets).Concat(dataSubnets).ToList();
 
-        foreach (var local in publicSubnets.Concat(appSubnets))
+        foreach (var local in peered)
             foreach (var tools in toolsSubnets)
                 Route($"{local.Node.Id}To{tools.Node.Id}", local.RouteTable.RouteTableId, tools.Ipv4CidrBlock);
         foreach (var tools in toolsSubnets)
-            foreach (var local in publicSubnets.Concat(appSubnets))
+            foreach (var local in peered)
                 Route($"Management{tools.Node.Id}To{local.Node.Id}", tools.RouteTable.RouteTableId, local.Ipv4CidrBlock);
 
         foreach (var subnet in publicSubnets)

@@ -5,7 +5,8 @@ using Amazon.CDK.AWS.CloudFront.Origins;
 using Amazon.CDK.AWS.Route53;
 using Amazon.CDK.AWS.Route53.Targets;
 using Amazon.CDK.AWS.S3;
-using Amazon.CDK.AWS.S3.Deployment;
+using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.SSM;
 using Constructs;
 using Groundwork.Infra.Configuration;
 using Groundwork.Infra.Constructs;
@@ -24,19 +25,18 @@ public sealed class StaticSiteStack : Stack
     public const string CloudFrontRegion = "us-east-1";
     public Bucket SiteBucket { get; }
     public Distribution Distribution { get; }
+    public StringParameter SiteBucketParameter { get; }
+    public StringParameter DistributionParameter { get; }
 
-    /// <summary>The web build of a version, as the build job uploads it next to the app artifact.</summary>
-    public static string WebArtifactName(string version) => $"groundwork-{version}-web.zip";
-
-    public StaticSiteStack(Construct scope, string id, EnvironmentSettings env, ManagementSettings management,
-        RoutingRules routing, string version, IStackProps props) : base(scope, id, props)
+    public StaticSiteStack(Construct scope, string id, EnvironmentSettings env, RoutingRules routing, IStackProps props)
+        : base(scope, id, props)
     {
         var zone = HostedZone.FromHostedZoneAttributes(this, "Zone", new HostedZoneAttributes { HostedZoneId = env.HostedZoneId, ZoneName = env.Domain });
         var certificate = new Certificate(this, "Certificate", new CertificateProps
         {
             DomainName = env.Domain, Validation = CertificateValidation.FromDns(zone),
         });
-        var logs = Buckets.AccessLogBucket(this, "Logs", env.RetainData, forCloudFront: true);
+        var logs = Buckets.AccessLogBucket(this, "Logs", env.RetainData, forCloudFront: true, receivesS3ServerAccessLogs: true);
         SiteBucket = Buckets.Private(this, "Site", env.RetainData, logs, "s3/");
 
         var s3 = S3BucketOrigin.WithOriginAccessControl(SiteBucket);
@@ -108,28 +108,48 @@ public sealed class StaticSiteStack : Stack
         new ARecord(this, "Alias", new ARecordProps { Zone = zone, Target = RecordTarget.FromAlias(new CloudFrontTarget(Distribution)) });
         new AaaaRecord(this, "AliasIpv6", new AaaaRecordProps { Zone = zone, Target = RecordTarget.FromAlias(new CloudFrontTarget(Distribution)) });
 
-        // The web build of the deployed version, copied from the artifacts bucket; CloudFront is invalidated.
-        var artifacts = Bucket.FromBucketName(this, "Artifacts", management.ArtifactsBucketName);
-        new BucketDeployment(this, "WebBuild", new BucketDeploymentProps
-        {
-            Sources = [Source.Bucket(artifacts, WebArtifactName(version))],
-            DestinationBucket = SiteBucket,
-            Distribution = Distribution,
-            DistributionPaths = ["/*"],
-            Prune = true,
-            MemoryLimit = 512,
-        });
-        foreach (var handler in Node.Children.Where(c => c.Node.Id.StartsWith("Custom::CDKBucketDeployment", StringComparison.Ordinal)))
-        {
-            Nag.Suppress(handler,
-                new NagSuppression("AwsSolutions-L1", "The CDK BucketDeployment handler's runtime is chosen by aws-cdk-lib 2.160 and moves with it."),
-                new NagSuppression("AwsSolutions-IAM4", "The BucketDeployment handler uses AWSLambdaBasicExecutionRole for its own logs only.",
-                    "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"),
-                new NagSuppression("AwsSolutions-IAM5", "The CDK grant lets the handler read the web artifact and replace every object of the site bucket (prune), plus invalidate this distribution.",
-                    "Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*", "Action::s3:DeleteObject*", "Action::s3:Abort*",
-                    $"Resource::arn:<AWS::Partition>:s3:::{management.ArtifactsBucketName}/*",
-                    $"Resource::<{Nag.LogicalId(SiteBucket)}.Arn>/*", "Resource::*"));
-        }
+        // The web build of a version is not deployed by this stack (a BucketDeployment would be a Lambda whose Python
+        // runtime retires every year or two): the deploy job syncs the version's web zip into the bucket and invalidates
+        // CloudFront itself (Groundwork.Deploy AwsDeployPlan). It finds both here, and may do exactly that.
+        SiteBucketParameter = Parameter("site/bucket", SiteBucket.BucketName, "The static site's bucket (the deploy syncs the web build into it)");
+        DistributionParameter = Parameter("site/distribution-id", Distribution.DistributionId, "The CloudFront distribution the deploy invalidates");
+        var distributionArn = $"arn:aws:cloudfront::{env.Account}:distribution/{Distribution.DistributionId}";
+        var siteParameters = $"arn:aws:ssm:{CloudFrontRegion}:{env.Account}:parameter{env.ParameterPath}/site/*";
+        var deployAccess = DeployAccess.Grant(this, "WebDeploy", env,
+            new PolicyStatement(new PolicyStatementProps
+            {
+                Sid = "ListSiteBucket",
+                Actions = ["s3:ListBucket"],
+                Resources = [SiteBucket.BucketArn],
+            }),
+            new PolicyStatement(new PolicyStatementProps
+            {
+                Sid = "SyncSiteObjects",
+                // What aws s3 sync --delete from a local folder does: list (to compare), put, delete. No reads.
+                Actions = ["s3:PutObject", "s3:DeleteObject"],
+                Resources = [SiteBucket.ArnForObjects("*")],
+            }),
+            new PolicyStatement(new PolicyStatementProps
+            {
+                Sid = "InvalidateDistribution",
+                Actions = ["cloudfront:CreateInvalidation"],
+                Resources = [distributionArn],
+            }),
+            new PolicyStatement(new PolicyStatementProps
+            {
+                Sid = "FindSiteBucketAndDistribution",
+                Actions = ["ssm:GetParameter"],
+                Resources = [siteParameters],
+            }));
+        Nag.Suppress(deployAccess, new NagSuppression("AwsSolutions-IAM5",
+            "aws s3 sync --delete replaces any object of the site bucket (object keys are the web build's file names), and the deploy reads only this environment's site parameters.",
+            $"Resource::<{Nag.LogicalId(SiteBucket)}.Arn>/*", $"Resource::{siteParameters}"));
+
+        StringParameter Parameter(string name, string value, string description) =>
+            new(this, name.Replace("/", "-"), new StringParameterProps
+            {
+                ParameterName = $"{env.ParameterPath}/{name}", StringValue = value, Description = description,
+            });
 
         ResponseHeadersPolicy Headers(string name, string? cacheControl) =>
             new(this, $"{name}Headers", new ResponseHeadersPolicyProps

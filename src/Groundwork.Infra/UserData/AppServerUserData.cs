@@ -15,9 +15,13 @@ public sealed record AppServerUserDataSettings
     public required string SignalResource { get; init; }
     /// <summary>SSM parameter path holding the non-secret configuration (endpoints, ALB ARN, admin allowlist...).</summary>
     public required string ParameterPath { get; init; }
-    /// <summary>Secrets Manager ids: the RDS credentials (JSON: username, password, dbname), the Redis AUTH token
-    /// (JSON: token), the New Relic license key (JSON: licenseKey) and the Sentry DSN (JSON: dsn).</summary>
-    public required string DatabaseSecret { get; init; }
+    /// <summary>The app database user's secret (JSON: username, password). The script never reads it: the app reads it
+    /// at connection time (Database:Credentials:SecretId), so a rotation needs no restart and no password is on disk.</summary>
+    public required string DatabaseCredentialsSecret { get; init; }
+    /// <summary>The schema the app uses on the primary and the replica.</summary>
+    public string DatabaseName { get; init; } = "groundwork";
+    /// <summary>Secrets Manager ids read at boot: the Redis AUTH token (JSON: token), the New Relic license key
+    /// (JSON: licenseKey) and the Sentry DSN (JSON: dsn).</summary>
     public required string RedisAuthSecret { get; init; }
     public required string NewRelicLicenseSecret { get; init; }
     public required string SentryDsnSecret { get; init; }
@@ -39,6 +43,11 @@ public static partial class AppServerUserData
     public const string EnvironmentFile = "/etc/groundwork/app.env";
     public const string UnitName = "groundwork-api.service";
     public const string RdsCaBundle = "/etc/groundwork/rds-ca-bundle.pem";
+    /// <summary>
+    /// How often (seconds) MySqlConnector re-resolves the endpoints' DNS names: a Multi-AZ failover moves the primary's
+    /// name to the standby, and the pool then drops connections to the old address instead of keeping them.
+    /// </summary>
+    public const int DnsCheckIntervalSeconds = 5;
 
     /// <summary>The artifact file name of a version, as the build job uploads it.</summary>
     public static string ArtifactName(string version) => $"groundwork-{version}.tar.gz";
@@ -56,7 +65,8 @@ public static partial class AppServerUserData
                      (nameof(s.EnvironmentName), s.EnvironmentName), (nameof(s.ArtifactBucket), s.ArtifactBucket),
                      (nameof(s.Region), s.Region), (nameof(s.StackName), s.StackName),
                      (nameof(s.SignalResource), s.SignalResource), (nameof(s.ParameterPath), s.ParameterPath),
-                     (nameof(s.DatabaseSecret), s.DatabaseSecret), (nameof(s.RedisAuthSecret), s.RedisAuthSecret),
+                     (nameof(s.DatabaseCredentialsSecret), s.DatabaseCredentialsSecret), (nameof(s.DatabaseName), s.DatabaseName),
+                     (nameof(s.RedisAuthSecret), s.RedisAuthSecret),
                      (nameof(s.NewRelicLicenseSecret), s.NewRelicLicenseSecret),
                      (nameof(s.SentryDsnSecret), s.SentryDsnSecret), (nameof(s.ReadyPath), s.ReadyPath),
                  })
@@ -106,13 +116,10 @@ public static partial class AppServerUserData
             ln -sfn "${RELEASE}" "${ROOT}{{InstallRoot}}/current"
             id groundwork >/dev/null 2>&1 || useradd --system --no-create-home --shell /sbin/nologin groundwork
 
-            # 3. Configuration from SSM parameters and Secrets Manager, into a root-only environment file.
+            # 3. Configuration from SSM parameters and Secrets Manager, into a root-only environment file. No database
+            #    password: the app reads its user's secret itself when it opens a connection (and again after a rotation).
             param() { aws ssm get-parameter --region "${REGION}" --with-decryption --name "${PARAMS}/$1" --query Parameter.Value --output text; }
             secret() { aws secretsmanager get-secret-value --region "${REGION}" --secret-id "$1" --query SecretString --output text; }
-            DB_JSON="$(secret '{{s.DatabaseSecret}}')"
-            DB_USER="$(jq -r .username <<<"${DB_JSON}")"
-            DB_PASSWORD="$(jq -r .password <<<"${DB_JSON}")"
-            DB_NAME="$(jq -r '.dbname // "groundwork"' <<<"${DB_JSON}")"
             REDIS_TOKEN="$(secret '{{s.RedisAuthSecret}}' | jq -r .token)"
             NEW_RELIC_LICENSE="$(secret '{{s.NewRelicLicenseSecret}}' | jq -r '.licenseKey // ""')"
             SENTRY_DSN="$(secret '{{s.SentryDsnSecret}}' | jq -r '.dsn // ""')"
@@ -137,8 +144,10 @@ public static partial class AppServerUserData
               cat > "${ROOT}{{EnvironmentFile}}" <<ENV
             ASPNETCORE_URLS=http://0.0.0.0:{{s.Port}}
             ASPNETCORE_ENVIRONMENT=Production
-            ConnectionStrings__primary=Server=${PRIMARY_HOST};Port=${DB_PORT};Database=${DB_NAME};User ID=${DB_USER};Password=${DB_PASSWORD};SslMode=VerifyFull;SslCa={{RdsCaBundle}}
-            ConnectionStrings__replica=Server=${REPLICA_HOST};Port=${DB_PORT};Database=${DB_NAME};User ID=${DB_USER};Password=${DB_PASSWORD};SslMode=VerifyFull;SslCa={{RdsCaBundle}}
+            ConnectionStrings__primary=Server=${PRIMARY_HOST};Port=${DB_PORT};Database={{s.DatabaseName}};SslMode=VerifyFull;SslCa={{RdsCaBundle}};DNS Check Interval={{DnsCheckIntervalSeconds}}
+            ConnectionStrings__replica=Server=${REPLICA_HOST};Port=${DB_PORT};Database={{s.DatabaseName}};SslMode=VerifyFull;SslCa={{RdsCaBundle}};DNS Check Interval={{DnsCheckIntervalSeconds}}
+            Database__Credentials__SecretId={{s.DatabaseCredentialsSecret}}
+            AWS_REGION=${REGION}
             ConnectionStrings__redis=${REDIS_HOST}:${REDIS_PORT},ssl=true,password=${REDIS_TOKEN},abortConnect=false
             AlbIdentity__SignerArn=${ALB_ARN}
             AlbIdentity__KeyEndpoint=${ALB_KEY_ENDPOINT}
