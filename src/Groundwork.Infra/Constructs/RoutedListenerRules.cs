@@ -2,7 +2,6 @@ using Amazon.CDK.AWS.ElasticLoadBalancingV2;
 using Amazon.CDK.AWS.ElasticLoadBalancingV2.Actions;
 using Amazon.CDK.AWS.Cognito;
 using Constructs;
-using Groundwork.Infra.Configuration;
 
 namespace Groundwork.Infra.Constructs;
 
@@ -20,7 +19,7 @@ public static class RoutedListenerRules
         IApplicationTargetGroup Target(string name) => targets.TryGetValue(name, out var tg)
             ? tg : throw new InvalidDataException($"routing.json names an unknown target '{name}'.");
 
-        foreach (var rule in routing.AlbListenerRules)
+        foreach (var rule in routing.InPriorityOrder)
         {
             var conditions = new List<ListenerCondition>();
             if (rule.PathPatterns.Count > 0) conditions.Add(ListenerCondition.PathPatterns(rule.PathPatterns.ToArray()));
