@@ -23,7 +23,10 @@ public sealed record EnvironmentSettings
     public required CacheSettings Cache { get; init; }
     public required AnalyticsSettings Analytics { get; init; }
     public required BastionSettings Bastion { get; init; }
+    /// <summary>The admin allowlist (app: Admin:Emails; Cognito trigger: ALLOWED_EMAILS). Empty = nobody.</summary>
     public IReadOnlyList<string> AdminEmails { get; init; } = [];
+    /// <summary>Whole email domains on the admin allowlist (app: Admin:Domains; Cognito trigger: ALLOWED_DOMAINS).</summary>
+    public IReadOnlyList<string> AdminDomains { get; init; } = [];
     public IReadOnlyList<string> AlarmEmails { get; init; } = [];
     public required string NewRelicOtlpEndpoint { get; init; }
 

@@ -1,3 +1,4 @@
+using Amazon.CDK;
 using Amazon.CDK.AWS.ElasticLoadBalancingV2;
 using Amazon.CDK.AWS.ElasticLoadBalancingV2.Actions;
 using Amazon.CDK.AWS.Cognito;
@@ -37,6 +38,9 @@ public static class RoutedListenerRules
                     UserPoolDomain = signIn.Domain,
                     Scope = "openid email",
                     OnUnauthenticatedRequest = UnauthenticatedAction.AUTHENTICATE,
+                    // The ALB's session outlives the Cognito tokens (default 7 days): a bounded session means someone
+                    // taken off the allowlist passes the Cognito trigger again within a working day, at the latest.
+                    SessionTimeout = Duration.Hours(12),
                     Next = action,
                 });
             }
