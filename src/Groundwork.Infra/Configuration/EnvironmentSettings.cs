@@ -27,8 +27,25 @@ public sealed record EnvironmentSettings
     public IReadOnlyList<string> AdminEmails { get; init; } = [];
     /// <summary>Whole email domains on the admin allowlist (app: Admin:Domains; Cognito trigger: ALLOWED_DOMAINS).</summary>
     public IReadOnlyList<string> AdminDomains { get; init; } = [];
+    /// <summary>Who the alarm topic emails. Must name someone where <see cref="AlarmSubscriberRequired"/> (production).</summary>
     public IReadOnlyList<string> AlarmEmails { get; init; } = [];
+    /// <summary>Synth refuses this environment while <see cref="AlarmEmails"/> is empty: its alarms must reach a person.</summary>
+    public bool AlarmSubscriberRequired { get; init; }
     public required string NewRelicOtlpEndpoint { get; init; }
+
+    /// <summary>Rules across fields that JSON binding cannot express; synth stops with the first broken one.</summary>
+    public void Validate()
+    {
+        if (AlarmSubscriberRequired && AlarmEmails.Count == 0)
+            throw new InvalidDataException(
+                $"environments/{Name}.json: alarmEmails is empty, but this environment's alarms must reach someone (alarmSubscriberRequired). Add at least one address.");
+        foreach (var email in AlarmEmails)
+        {
+            var at = email.LastIndexOf('@');
+            if (at <= 0 || at == email.Length - 1 || email.Any(char.IsWhiteSpace))
+                throw new InvalidDataException($"environments/{Name}.json: alarmEmails has '{email}', which is not an email address.");
+        }
+    }
 
     public string AnalyticsHost => $"analytics.{Domain}";
     /// <summary>The name CloudFront uses to reach the ALB (an alias record of the ALB).</summary>
@@ -121,6 +138,7 @@ public static class EnvironmentFiles
             throw new InvalidDataException($"environments/{name}.json names itself '{settings.Name}'.");
         if (settings.AvailabilityZones.Count != 2)
             throw new InvalidDataException($"environments/{name}.json must list exactly 2 availability zones.");
+        settings.Validate();
         return settings;
     }
 
