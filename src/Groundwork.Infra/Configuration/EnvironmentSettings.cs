@@ -103,6 +103,24 @@ public sealed record ManagementSettings
     public required ToolHostSettings Jenkins { get; init; }
     public required ToolHostSettings Sentry { get; init; }
     public required int ArtifactRetentionDays { get; init; }
+    /// <summary>The public hosted zone the tool hosts' names live in (sentry.&lt;domain&gt;: the TLS name of Sentry's ingest).</summary>
+    public required string Domain { get; init; }
+    public required string HostedZoneId { get; init; }
+    /// <summary>
+    /// The Amazon Linux 2023 AMI of the tool hosts, per region. Pinned: a new AMI replaces Jenkins and Sentry (their data
+    /// volumes are re-attached), so it happens when someone changes this, not whenever AWS publishes one.
+    /// </summary>
+    public required IReadOnlyDictionary<string, string> AmazonLinux2023Amis { get; init; }
+    /// <summary>How long the daily snapshots of the tool hosts' data volumes are kept.</summary>
+    public required int ToolDataBackupRetentionDays { get; init; }
+
+    public string SentryHost => $"sentry.{Domain}";
+
+    /// <summary>The pinned AMI of the management region; synth stops with a one-line message when it is missing or malformed.</summary>
+    public string ToolHostAmi =>
+        AmazonLinux2023Amis.TryGetValue(Region, out var ami) && System.Text.RegularExpressions.Regex.IsMatch(ami, "^ami-[0-9a-f]{8}([0-9a-f]{9})?$")
+            ? ami
+            : throw new InvalidDataException($"environments/management.json: amazonLinux2023Amis has no valid AMI id for {Region}.");
 
     /// <summary>Deterministic so that stacks in any region can name it without a cross-stack reference.</summary>
     public string ArtifactsBucketName => $"groundwork-artifacts-{Account}-{Region}";
