@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Groundwork.Routing;
+using Groundwork.Routing.Cases;
 
 namespace Groundwork.Infra.Tests;
 

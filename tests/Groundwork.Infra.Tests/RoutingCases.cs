@@ -1,4 +1,4 @@
-namespace Groundwork.Infra.Tests;
+namespace Groundwork.Routing.Cases;
 
 /// <summary>Which of an environment's names a request is sent to.</summary>
 public enum RoutingHost

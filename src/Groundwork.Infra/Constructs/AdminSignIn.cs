@@ -101,7 +101,7 @@ public sealed class AdminSignIn
             RemovalPolicy = retain,
             LambdaTriggers = new UserPoolTriggers { PreSignUp = AllowlistFunction, PreTokenGeneration = AllowlistFunction },
         });
-        // The feature plan matching that choice. Amazon.CDK.Lib 2.160 has no FeaturePlan property (added in 2.168),
+        // The feature plan matching that choice. Amazon.CDK.Lib 2.160 has no FeaturePlan property (later aws-cdk-lib versions do),
         // so the CloudFormation property is set directly.
         ((CfnUserPool)UserPool.Node.DefaultChild!).AddPropertyOverride("UserPoolTier", "ESSENTIALS");
         Nag.Suppress(UserPool,
