@@ -106,19 +106,23 @@ public sealed record RoutingRules
     public static RoutingRules Load(string path) => Parse(File.ReadAllText(path));
 
     /// <summary>
-    /// config/routing.json upward from each start directory (a checkout: the source of truth), otherwise
-    /// config/routing.json next to the assembly (the copy made at build time).
+    /// The checkout's config/routing.json (the source of truth: the directory holding Groundwork.slnx) upward from each
+    /// start directory; else the first config/routing.json upward (e.g. the copy next to a built assembly); else the
+    /// copy next to this assembly.
     /// </summary>
     public static string LocateFile(params string[] starts)
     {
-        foreach (var start in starts)
+        foreach (var requireCheckout in new[] { true, false })
         {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            foreach (var start in starts)
             {
-                var candidate = Path.Combine(dir.FullName, "config", FileName);
-                if (File.Exists(candidate))
+                for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
                 {
-                    return candidate;
+                    var candidate = Path.Combine(dir.FullName, "config", FileName);
+                    if (File.Exists(candidate) && (!requireCheckout || File.Exists(Path.Combine(dir.FullName, "Groundwork.slnx"))))
+                    {
+                        return candidate;
+                    }
                 }
             }
         }
