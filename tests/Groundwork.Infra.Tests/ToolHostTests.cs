@@ -69,7 +69,7 @@ public sealed class ToolHostTests(SynthesizedApp app)
         var onVolume = Assert.Single(attach, s => TemplateQueries.Text(s["Resource"]).Contains(":volume/", StringComparison.Ordinal));
         Assert.EndsWith($":volume/{{Ref:\"{Volume(host).LogicalId}\"}}", TemplateQueries.Text(onVolume["Resource"]), StringComparison.Ordinal);
         var onInstance = Assert.Single(attach, s => TemplateQueries.Text(s["Resource"]).EndsWith(":instance/*", StringComparison.Ordinal));
-        Assert.Equal((string?)group.Properties["AutoScalingGroupName"], (string?)onInstance["Condition"]!["StringEquals"]!["aws:ResourceTag/aws:autoscaling:groupName"]);
+        Assert.Equal((string?)group.Properties["AutoScalingGroupName"], (string?)onInstance["Condition"]!["StringEquals"]!["ec2:ResourceTag/aws:autoscaling:groupName"]);
     }
 
     [Fact]

@@ -159,12 +159,12 @@ public sealed class ManagementStack : Stack
             Resources = [$"arn:aws:ec2:{settings.Region}:{settings.Account}:instance/*"],
             Conditions = new Dictionary<string, object>
             {
-                ["StringEquals"] = new Dictionary<string, object> { ["aws:ResourceTag/aws:autoscaling:groupName"] = groupName },
+                ["StringEquals"] = new Dictionary<string, object> { ["ec2:ResourceTag/aws:autoscaling:groupName"] = groupName },
             },
         }));
         role.AddToPolicy(new PolicyStatement(new PolicyStatementProps { Actions = ["ec2:DescribeVolumes"], Resources = ["*"] }));
         Nag.Suppress(role, new NagSuppression("AwsSolutions-IAM5",
-            "AttachVolume on instances only where the instance carries this tool host's aws:autoscaling:groupName tag (its own group); DescribeVolumes has no resource-level permissions.",
+            "AttachVolume on instances only where the instance carries this tool host's aws:autoscaling:groupName tag (its own group; aws: tags are set by AWS only); DescribeVolumes has no resource-level permissions.",
             $"Resource::arn:aws:ec2:{settings.Region}:{settings.Account}:instance/*", "Resource::*"));
 
         var userData = Amazon.CDK.AWS.EC2.UserData.ForLinux();
