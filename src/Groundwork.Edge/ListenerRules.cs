@@ -1,7 +1,7 @@
 namespace Groundwork.Edge;
 
 /// <summary>
-/// Applies the shared rules to each request, in front of the proxy: static paths go to the static site, fixed
+/// Applies the shared rules (Groundwork.Routing: the same evaluator the ALB's rules are emitted from) to each request, in front of the proxy: static paths go to the static site, fixed
 /// responses are answered here, authenticated rules sign the user in and add the ALB's identity headers, and
 /// whatever is forwarded continues to the target group.
 /// </summary>
@@ -15,12 +15,12 @@ internal static class ListenerRules
 
         // The static branch gets CloudFront's compression; proxied responses pass through as the app sent them.
         app.UseWhen(
-            context => Classify(context, rules) is EdgeRoute.Static,
+            context => Classify(context, rules) is RouteDecision.Static,
             branch =>
             {
                 branch.UseResponseCompression();
                 branch.Run(context => context.RequestServices.GetRequiredService<StaticSite>()
-                    .ServeAsync(context, (EdgeRoute.Static)context.Items[typeof(EdgeRoute)]!));
+                    .ServeAsync(context, (RouteDecision.Static)context.Items[typeof(RouteDecision)]!));
             });
 
         app.Use(async (context, next) =>
@@ -36,12 +36,12 @@ internal static class ListenerRules
                     await next(context);
                     return;
 
-                case EdgeRoute.Fixed fixedResponse:
+                case RouteDecision.Fixed fixedResponse:
                     await Results.Problem(statusCode: fixedResponse.StatusCode, detail: $"Rule '{fixedResponse.RuleName}' answers this path at the edge.")
                         .ExecuteAsync(context);
                     return;
 
-                case EdgeRoute.Forward forward:
+                case RouteDecision.Forward forward:
                     if (forward.Authenticate)
                     {
                         if (await SignIn.AuthenticateOrChallengeAsync(context) is not { } user)
@@ -72,18 +72,18 @@ internal static class ListenerRules
     }
 
     /// <summary>The route for this request (null for the edge's own /_edge endpoints), computed once per request.</summary>
-    private static EdgeRoute? Classify(HttpContext context, RoutingRules rules)
+    private static RouteDecision? Classify(HttpContext context, RoutingRules rules)
     {
-        if (context.Items.TryGetValue(typeof(EdgeRoute), out var known))
+        if (context.Items.TryGetValue(typeof(RouteDecision), out var known))
         {
-            return known as EdgeRoute;
+            return known as RouteDecision;
         }
 
         var path = context.Request.Path.Value ?? "/";
         var route = path == EdgePathPrefix || path.StartsWith(EdgePathPrefix + "/", StringComparison.Ordinal)
             ? null
-            : rules.Classify(context.Request.Host.Value ?? "", path);
-        context.Items[typeof(EdgeRoute)] = route;
+            : rules.Route(context.Request.Host.HasValue ? context.Request.Host.Host : "", path);
+        context.Items[typeof(RouteDecision)] = route;
         return route;
     }
 }

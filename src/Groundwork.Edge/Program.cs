@@ -26,7 +26,7 @@ public static class EdgeApp
         builder.Services.AddSingleton(TimeProvider.System);
 
         // The rules (config/routing.json, shared with the ALB in src/Groundwork.Infra).
-        var routingFile = edge.RoutingFile ?? RoutingRules.FindRoutingFile(builder.Environment.ContentRootPath);
+        var routingFile = edge.RoutingFile ?? RoutingRules.LocateFile(builder.Environment.ContentRootPath);
         builder.Services.AddSingleton(RoutingRules.Load(routingFile));
 
         // CloudFront: the static site, compressed.

@@ -35,7 +35,7 @@ internal sealed class StaticSite
 
     public bool HasContent => files is not null;
 
-    public async Task ServeAsync(HttpContext context, EdgeRoute.Static route)
+    public async Task ServeAsync(HttpContext context, RouteDecision.Static route)
     {
         AddSecurityHeaders(context);
         if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))

@@ -45,7 +45,7 @@ internal sealed class EdgeHost : IAsyncDisposable
         return new EdgeHost(app, app.Urls.Single());
     }
 
-    public static string FindRoutingFile() => RoutingRules.FindRoutingFile(AppContext.BaseDirectory);
+    public static string FindRoutingFile() => RoutingRules.LocateFile(AppContext.BaseDirectory);
 
     public HttpClient NewClient(CookieContainer? cookies = null) =>
         new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = cookies is not null, CookieContainer = cookies ?? new CookieContainer() })

@@ -196,6 +196,7 @@ public sealed class AppServerUserDataTests
                       */app/alb-key-endpoint) echo https://public-keys.auth.elb.eu-west-1.amazonaws.com ;;
                       */app/alb-issuer) echo https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc ;;
                       */app/admin-emails) echo none ;;
+                      */app/admin-domains) echo none ;;
                       */monitoring/otlp-endpoint) echo https://otlp.eu01.nr-data.net ;;
                       *) echo "ParameterNotFound: $name" >&2; exit 254 ;;
                     esac ;;

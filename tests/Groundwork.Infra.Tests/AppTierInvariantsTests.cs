@@ -21,7 +21,7 @@ public sealed class AppTierInvariantsTests(SynthesizedApp app)
     public void Listener_rules_match_config_routing_json(string env)
     {
         // Read the shared file independently of the code under test.
-        var file = JsonNode.Parse(File.ReadAllText(RoutingRules.LocateFile()))!;
+        var file = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "config", "routing.json")))!;
         var expected = file["albListenerRules"]!.AsArray();
         var rules = Rules(env);
         Assert.Equal(expected.Count, rules.Count);

@@ -7,38 +7,26 @@ public sealed class ManagementAndMonitoringTests(SynthesizedApp app)
     private const string Management = "Groundwork-management";
 
     [Fact]
-    public void Jenkins_and_sentry_run_in_the_management_vpc_without_public_ingress_on_persistent_volumes()
+    public void Jenkins_and_sentry_run_in_the_management_vpc_as_groups_of_one_next_to_their_retained_volumes()
     {
-        var instances = app.Resources(Management, "AWS::EC2::Instance").ToList();
-        Assert.Equal(2, instances.Count);
-        Assert.All(instances, i =>
+        Assert.Empty(app.Resources(Management, "AWS::EC2::Instance"));
+        Assert.Empty(app.Resources(Management, "AWS::EC2::VolumeAttachment"));
+        var groups = app.Resources(Management, "AWS::AutoScaling::AutoScalingGroup").ToList();
+        Assert.Equal(new[] { "groundwork-jenkins", "groundwork-sentry" }, groups.Select(g => (string)g.Properties["AutoScalingGroupName"]!).Order());
+        var volumes = app.Resources(Management, "AWS::EC2::Volume").ToList();
+        Assert.Equal(2, volumes.Count);
+        Assert.All(volumes, v => Assert.Equal("Retain", (string?)v.Body["DeletionPolicy"]));
+        Assert.All(groups, g =>
         {
-            var subnet = app.Target(Management, i.Properties["SubnetId"])!;
+            Assert.Equal("1", (string?)g.Properties["MinSize"]);
+            Assert.Equal("1", (string?)g.Properties["MaxSize"]);
+            var subnet = app.Target(Management, Assert.Single(TemplateQueries.Array(g.Properties["VPCZoneIdentifier"])))!;
             Assert.Equal("tools", subnet.Tag("aws-cdk:subnet-name"));
-            Assert.True((bool?)i.Properties["DisableApiTermination"]);
+            // The group's only subnet is in the AZ of the data volume its user data attaches.
+            var userData = TemplateQueries.Text(app.Target(Management, g.Properties["LaunchTemplate"]!["LaunchTemplateId"])!.Properties["LaunchTemplateData"]!["UserData"]);
+            var volume = Assert.Single(volumes, v => userData.Contains($"VOLUME_ID={{Ref:\"{v.LogicalId}\"}}", StringComparison.Ordinal));
+            Assert.Equal((string?)subnet.Properties["AvailabilityZone"], (string?)volume.Properties["AvailabilityZone"]);
         });
-        var attachments = app.Resources(Management, "AWS::EC2::VolumeAttachment").ToList();
-        Assert.Equal(instances.Select(i => i.LogicalId).Order(), attachments.Select(a => app.Target(Management, a.Properties["InstanceId"])!.LogicalId).Order());
-        Assert.All(app.Resources(Management, "AWS::EC2::Volume"), v => Assert.Equal("Retain", (string?)v.Body["DeletionPolicy"]));
-    }
-
-    [Fact]
-    public void Management_hosts_admit_only_ssh_from_bastion_tiers_and_sentry_ingest_from_app_tiers()
-    {
-        string[] Cidrs(string tier) => app.Environments.SelectMany(e => app.Resources($"Groundwork-{e.Name}-Network", "AWS::EC2::Subnet"))
-            .Where(s => s.Tag("aws-cdk:subnet-name") == tier).Select(s => (string)s.Properties["CidrBlock"]!).Order().ToArray();
-        var groups = app.Resources(Management, "AWS::EC2::SecurityGroup").ToList();
-        Assert.Equal(2, groups.Count);
-        foreach (var group in groups)
-        {
-            var rules = TemplateQueries.Array(group.Properties["SecurityGroupIngress"]).ToList();
-            Assert.All(rules, r => Assert.Null(r["SourceSecurityGroupId"]));
-            var byPort = rules.GroupBy(r => (int)r["FromPort"]!).ToDictionary(g => g.Key, g => g.Select(r => (string)r["CidrIp"]!).Order().ToArray());
-            Assert.Equal(Cidrs("public"), byPort[22]);
-            var isSentry = TemplateQueries.Text(group.Properties["GroupDescription"]).StartsWith("Sentry", StringComparison.Ordinal);
-            if (isSentry) Assert.Equal(Cidrs("app"), byPort[9000]);
-            Assert.Equal(isSentry ? 2 : 1, byPort.Count);
-        }
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Amazon.CDK;
 using Groundwork.Infra;
 using Groundwork.Infra.Configuration;
+using Groundwork.Routing;
 
 namespace Groundwork.Infra.Tests;
 
@@ -33,7 +34,7 @@ public sealed class SynthesizedApp : IDisposable
         });
         Environments = EnvironmentFiles.LoadEnvironments();
         Management = EnvironmentFiles.LoadManagement();
-        Routing = RoutingRules.Load();
+        Routing = RoutingRules.Load(RoutingRules.LocateFile(RepositoryPaths.Root));
         Model = new GroundworkApp(app, Environments, Management, Routing);
         app.Synth();
         SynthTime = watch.Elapsed;

@@ -23,9 +23,29 @@ public sealed record EnvironmentSettings
     public required CacheSettings Cache { get; init; }
     public required AnalyticsSettings Analytics { get; init; }
     public required BastionSettings Bastion { get; init; }
+    /// <summary>The admin allowlist (app: Admin:Emails; Cognito trigger: ALLOWED_EMAILS). Empty = nobody.</summary>
     public IReadOnlyList<string> AdminEmails { get; init; } = [];
+    /// <summary>Whole email domains on the admin allowlist (app: Admin:Domains; Cognito trigger: ALLOWED_DOMAINS).</summary>
+    public IReadOnlyList<string> AdminDomains { get; init; } = [];
+    /// <summary>Who the alarm topic emails. Must name someone where <see cref="AlarmSubscriberRequired"/> (production).</summary>
     public IReadOnlyList<string> AlarmEmails { get; init; } = [];
+    /// <summary>Synth refuses this environment while <see cref="AlarmEmails"/> is empty: its alarms must reach a person.</summary>
+    public bool AlarmSubscriberRequired { get; init; }
     public required string NewRelicOtlpEndpoint { get; init; }
+
+    /// <summary>Rules across fields that JSON binding cannot express; synth stops with the first broken one.</summary>
+    public void Validate()
+    {
+        if (AlarmSubscriberRequired && AlarmEmails.Count == 0)
+            throw new InvalidDataException(
+                $"environments/{Name}.json: alarmEmails is empty, but this environment's alarms must reach someone (alarmSubscriberRequired). Add at least one address.");
+        foreach (var email in AlarmEmails)
+        {
+            var at = email.LastIndexOf('@');
+            if (at <= 0 || at == email.Length - 1 || email.Any(char.IsWhiteSpace))
+                throw new InvalidDataException($"environments/{Name}.json: alarmEmails has '{email}', which is not an email address.");
+        }
+    }
 
     public string AnalyticsHost => $"analytics.{Domain}";
     /// <summary>The name CloudFront uses to reach the ALB (an alias record of the ALB).</summary>
@@ -83,6 +103,24 @@ public sealed record ManagementSettings
     public required ToolHostSettings Jenkins { get; init; }
     public required ToolHostSettings Sentry { get; init; }
     public required int ArtifactRetentionDays { get; init; }
+    /// <summary>The public hosted zone the tool hosts' names live in (sentry.&lt;domain&gt;: the TLS name of Sentry's ingest).</summary>
+    public required string Domain { get; init; }
+    public required string HostedZoneId { get; init; }
+    /// <summary>
+    /// The Amazon Linux 2023 AMI of the tool hosts, per region. Pinned: a new AMI replaces Jenkins and Sentry (their data
+    /// volumes are re-attached), so it happens when someone changes this, not whenever AWS publishes one.
+    /// </summary>
+    public required IReadOnlyDictionary<string, string> AmazonLinux2023Amis { get; init; }
+    /// <summary>How long the daily snapshots of the tool hosts' data volumes are kept.</summary>
+    public required int ToolDataBackupRetentionDays { get; init; }
+
+    public string SentryHost => $"sentry.{Domain}";
+
+    /// <summary>The pinned AMI of the management region; synth stops with a one-line message when it is missing or malformed.</summary>
+    public string ToolHostAmi =>
+        AmazonLinux2023Amis.TryGetValue(Region, out var ami) && System.Text.RegularExpressions.Regex.IsMatch(ami, "^ami-[0-9a-f]{8}([0-9a-f]{9})?$")
+            ? ami
+            : throw new InvalidDataException($"environments/management.json: amazonLinux2023Amis has no valid AMI id for {Region}.");
 
     /// <summary>Deterministic so that stacks in any region can name it without a cross-stack reference.</summary>
     public string ArtifactsBucketName => $"groundwork-artifacts-{Account}-{Region}";
@@ -118,6 +156,7 @@ public static class EnvironmentFiles
             throw new InvalidDataException($"environments/{name}.json names itself '{settings.Name}'.");
         if (settings.AvailabilityZones.Count != 2)
             throw new InvalidDataException($"environments/{name}.json must list exactly 2 availability zones.");
+        settings.Validate();
         return settings;
     }
 

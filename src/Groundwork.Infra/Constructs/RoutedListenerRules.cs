@@ -1,8 +1,8 @@
+using Amazon.CDK;
 using Amazon.CDK.AWS.ElasticLoadBalancingV2;
 using Amazon.CDK.AWS.ElasticLoadBalancingV2.Actions;
 using Amazon.CDK.AWS.Cognito;
 using Constructs;
-using Groundwork.Infra.Configuration;
 
 namespace Groundwork.Infra.Constructs;
 
@@ -20,7 +20,7 @@ public static class RoutedListenerRules
         IApplicationTargetGroup Target(string name) => targets.TryGetValue(name, out var tg)
             ? tg : throw new InvalidDataException($"routing.json names an unknown target '{name}'.");
 
-        foreach (var rule in routing.AlbListenerRules)
+        foreach (var rule in routing.InPriorityOrder)
         {
             var conditions = new List<ListenerCondition>();
             if (rule.PathPatterns.Count > 0) conditions.Add(ListenerCondition.PathPatterns(rule.PathPatterns.ToArray()));
@@ -38,6 +38,9 @@ public static class RoutedListenerRules
                     UserPoolDomain = signIn.Domain,
                     Scope = "openid email",
                     OnUnauthenticatedRequest = UnauthenticatedAction.AUTHENTICATE,
+                    // The ALB's session outlives the Cognito tokens (default 7 days): a bounded session means someone
+                    // taken off the allowlist passes the Cognito trigger again within a working day, at the latest.
+                    SessionTimeout = Duration.Hours(12),
                     Next = action,
                 });
             }

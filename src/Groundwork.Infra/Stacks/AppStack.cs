@@ -105,56 +105,11 @@ public sealed class AppStack : Stack
             DefaultAction = ListenerAction.Forward([targets[routing.AlbDefaultTarget]]),
         });
 
-        // --- Cognito: admins and analysts sign in with Google -------------------------------------------------
-        UserPool = new UserPool(this, "UserPool", new UserPoolProps
-        {
-            UserPoolName = $"groundwork-{env.Name}",
-            SelfSignUpEnabled = false,
-            SignInAliases = new SignInAliases { Email = true },
-            PasswordPolicy = new PasswordPolicy
-            {
-                MinLength = 14, RequireDigits = true, RequireLowercase = true, RequireUppercase = true, RequireSymbols = true,
-            },
-            AdvancedSecurityMode = AdvancedSecurityMode.ENFORCED,
-            Mfa = Mfa.OPTIONAL,
-            MfaSecondFactor = new MfaSecondFactor { Otp = true, Sms = false },
-            AccountRecovery = AccountRecovery.EMAIL_ONLY,
-            DeletionProtection = env.RetainData,
-            RemovalPolicy = env.RetainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-        });
-        Nag.Suppress(UserPool, new NagSuppression("AwsSolutions-COG2",
-            "Every user signs in through Google (the only IdP of the app client); MFA is enforced by the Google Workspace account, not by Cognito."));
-        // The Google OAuth client is created in the Google console; an operator stores it before the first deploy.
-        var googleOAuth = Secret.FromSecretNameV2(this, "GoogleOAuth", $"{env.SecretPrefix}/google-oauth");
-        var google = new UserPoolIdentityProviderGoogle(this, "Google", new UserPoolIdentityProviderGoogleProps
-        {
-            UserPool = UserPool,
-            ClientId = googleOAuth.SecretValueFromJson("clientId").UnsafeUnwrap(),
-            ClientSecretValue = googleOAuth.SecretValueFromJson("clientSecret"),
-            Scopes = ["openid", "email", "profile"],
-            AttributeMapping = new AttributeMapping { Email = ProviderAttribute.GOOGLE_EMAIL, Fullname = ProviderAttribute.GOOGLE_NAME },
-        });
-        var domain = UserPool.AddDomain("HostedUi", new UserPoolDomainOptions
-        {
-            CognitoDomain = new CognitoDomainOptions { DomainPrefix = $"groundwork-{env.Name}-{env.Account}" },
-        });
-        var client = UserPool.AddClient("AlbClient", new UserPoolClientOptions
-        {
-            UserPoolClientName = "alb",
-            GenerateSecret = true,
-            SupportedIdentityProviders = [UserPoolClientIdentityProvider.GOOGLE],
-            OAuth = new OAuthSettings
-            {
-                Flows = new OAuthFlows { AuthorizationCodeGrant = true },
-                Scopes = [OAuthScope.OPENID, OAuthScope.EMAIL],
-                CallbackUrls = [$"https://{env.Domain}/oauth2/idpresponse", $"https://{env.AnalyticsHost}/oauth2/idpresponse"],
-                LogoutUrls = [$"https://{env.Domain}/"],
-            },
-        });
-        client.Node.AddDependency(google);
+        // --- Cognito: allowlisted admins and analysts sign in with Google ------------------------------------
+        var signIn = new AdminSignIn(this, env);
+        UserPool = signIn.UserPool;
 
-        RoutedListenerRules.Apply(HttpsListener, routing, targets,
-            new RoutedListenerRules.CognitoSignIn(UserPool, client, domain));
+        RoutedListenerRules.Apply(HttpsListener, routing, targets, signIn.ForAlb);
 
         // CloudFront reaches the ALB by name; analysts reach Metabase on its own host.
         foreach (var (recordId, host) in new[] { ("OriginRecord", env.OriginHost), ("AnalyticsRecord", env.AnalyticsHost) })
@@ -172,6 +127,7 @@ public sealed class AppStack : Stack
             Parameter("app/alb-key-endpoint", $"https://public-keys.auth.elb.{env.Region}.amazonaws.com", "Where the ALB's ES256 signing keys are published"),
             Parameter("app/alb-issuer", $"https://cognito-idp.{env.Region}.amazonaws.com/{UserPool.UserPoolId}", "Issuer of the Cognito identity the ALB forwards"),
             Parameter("app/admin-emails", env.AdminEmails.Count > 0 ? string.Join(',', env.AdminEmails) : "none", "Admin allowlist (comma-separated; 'none' = nobody)"),
+            Parameter("app/admin-domains", env.AdminDomains.Count > 0 ? string.Join(',', env.AdminDomains) : "none", "Admin allowlist by email domain (comma-separated; 'none' = none)"),
         };
 
         // --- App servers ----------------------------------------------------------------------------------------

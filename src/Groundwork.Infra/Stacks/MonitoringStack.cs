@@ -54,6 +54,8 @@ public sealed class MonitoringStack : Stack
             MasterKey = key,
             EnforceSSL = true,
         });
+        // Checked here too, for settings that did not come through EnvironmentFiles: an alarm topic nobody reads is no alarm.
+        env.Validate();
         foreach (var email in env.AlarmEmails)
             AlarmTopic.AddSubscription(new EmailSubscription(email));
 

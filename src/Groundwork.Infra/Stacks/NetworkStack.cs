@@ -83,7 +83,7 @@ public sealed class NetworkStack : Stack
             management.SentrySecurityGroup.AddIngressRule(Peer.Ipv4(subnet.Ipv4CidrBlock), Port.Tcp(22), $"SSH from the {env.Name} bastion tier");
         }
         foreach (var subnet in appSubnets)
-            management.SentrySecurityGroup.AddIngressRule(Peer.Ipv4(subnet.Ipv4CidrBlock), Port.Tcp(ManagementStack.SentryPort), $"Error ingest from the {env.Name} app tier");
+            management.SentryIngestSecurityGroup.AddIngressRule(Peer.Ipv4(subnet.Ipv4CidrBlock), Port.Tcp(ManagementStack.SentryIngestPort), $"Error ingest (HTTPS) from the {env.Name} app tier");
     }
 
     private void Route(string id, string routeTableId, string destination) =>

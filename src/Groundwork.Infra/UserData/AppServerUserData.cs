@@ -133,9 +133,11 @@ public static partial class AppServerUserData
             ALB_KEY_ENDPOINT="$(param app/alb-key-endpoint)"
             ALB_ISSUER="$(param app/alb-issuer)"
             ADMIN_EMAILS="$(param app/admin-emails)"
+            ADMIN_DOMAINS="$(param app/admin-domains)"
             OTLP_ENDPOINT="$(param monitoring/otlp-endpoint)"
             # SSM parameters cannot be empty: "none" stands for an empty admin allowlist.
             if [ "${ADMIN_EMAILS}" = "none" ]; then ADMIN_EMAILS=""; fi
+            if [ "${ADMIN_DOMAINS}" = "none" ]; then ADMIN_DOMAINS=""; fi
             mkdir -p "${ROOT}/etc/groundwork" "${ROOT}/etc/systemd/system" "${ROOT}/etc/yum.repos.d"
             # RDS certificates chain to Amazon's RDS CAs, which are not in the OS trust store: VerifyFull needs the bundle.
             curl -fsSL -o "${ROOT}{{RdsCaBundle}}" https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
@@ -153,6 +155,7 @@ public static partial class AppServerUserData
             AlbIdentity__KeyEndpoint=${ALB_KEY_ENDPOINT}
             AlbIdentity__Issuer=${ALB_ISSUER}
             Admin__Emails=${ADMIN_EMAILS}
+            Admin__Domains=${ADMIN_DOMAINS}
             OTEL_EXPORTER_OTLP_ENDPOINT=${OTLP_ENDPOINT}
             OTEL_EXPORTER_OTLP_HEADERS=api-key=${NEW_RELIC_LICENSE}
             OTEL_RESOURCE_ATTRIBUTES=service.name=groundwork-api,service.version=${VERSION},deployment.environment={{s.EnvironmentName}}
