@@ -328,6 +328,48 @@ public sealed class SecretCredentialsTests
         }
     }
 
+    [Fact]
+    public async Task The_cache_serves_reads_a_broken_secret_is_not_asked_for_on_every_open_and_a_fixed_one_is_picked_up()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var store = Path.Combine(Path.GetTempPath(), "gw-own-secrets-" + Guid.NewGuid().ToString("N")[..8], "secrets.json");
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var own = LocalSecretsManager.Start(store, port); // its own: this test stops it
+        var client = new SecretsManagerClient("local", own.Url, _ => Task.FromResult(new ImmutableCredentials("local", "local", null)));
+        var secret = "groundwork/test/later";
+        var provider = new DatabaseCredentialProvider(secret, client, TimeSpan.FromMinutes(5), time, NullLogger.Instance);
+        try
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await Assert.ThrowsAsync<DatabaseCredentialsException>(() => provider.GetAsync(default).AsTask());
+            }
+            Assert.Equal(1, provider.SecretReads);
+
+            await client.CreateSecretAsync(secret, Guid.NewGuid().ToString(), UserJson("later_user", "later-password"));
+            time.Advance(TimeSpan.FromSeconds(11));
+            Assert.Equal("later_user", (await provider.GetAsync(default)).Username);
+            for (var i = 0; i < 5; i++)
+            {
+                await provider.GetAsync(default);
+            }
+            Assert.Equal(2, provider.SecretReads);
+        }
+        finally
+        {
+            await own.DisposeAsync();
+        }
+
+        // Past the cache lifetime it is read again; with Secrets Manager gone, the last good value is kept.
+        time.Advance(TimeSpan.FromMinutes(6));
+        Assert.Equal("later-password", (await provider.GetAsync(default)).Password);
+        Assert.Equal(3, provider.SecretReads);
+        Directory.Delete(Path.GetDirectoryName(store)!, recursive: true);
+    }
+
     private static StringContent JsonContent(string url) =>
         new(JsonSerializer.Serialize(new { url }), System.Text.Encoding.UTF8, "application/json");
 }

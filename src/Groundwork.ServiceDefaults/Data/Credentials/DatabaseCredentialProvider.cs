@@ -49,6 +49,8 @@ public sealed partial class DatabaseCredentialProvider
     private readonly SemaphoreSlim _gate = new(1, 1);
     private DatabaseCredential? _cached;
     private DateTimeOffset _expires;
+    /// <summary>With nothing cached, a failed read is answered from here for a while: a broken secret must not turn every request into a Secrets Manager call.</summary>
+    private (DatabaseCredentialsException Error, DateTimeOffset Until)? _failure;
     private long _reads;
 
     internal DatabaseCredentialProvider(string secretId, SecretsManagerClient client, TimeSpan cacheLifetime, TimeProvider time, ILogger logger)
@@ -87,9 +89,20 @@ public sealed partial class DatabaseCredentialProvider
             {
                 return cached;
             }
+            if (_cached is null && _failure is { } failure && _time.GetUtcNow() < failure.Until)
+            {
+                throw failure.Error;
+            }
             try
             {
-                return Keep(await ReadAsync(Current, ct) ?? throw Missing(Current), _cacheLifetime);
+                var read = Keep(await ReadAsync(Current, ct) ?? throw Missing(Current), _cacheLifetime);
+                _failure = null;
+                return read;
+            }
+            catch (DatabaseCredentialsException e) when (_cached is null)
+            {
+                _failure = (e, _time.GetUtcNow() + RetryAfterFailure);
+                throw;
             }
             catch (DatabaseCredentialsException e) when (_cached is not null)
             {
