@@ -370,6 +370,26 @@ public sealed class SecretCredentialsTests
         Directory.Delete(Path.GetDirectoryName(store)!, recursive: true);
     }
 
+    [Fact]
+    public async Task ClearPool_makes_the_next_open_a_new_physical_connection_with_or_without_a_secret()
+    {
+        var (secret, _, _) = await NewAppUserAsync();
+        using var app = AppData(secret, TimeSpan.FromMinutes(5));
+        var direct = new PrimaryDataSource(new MySqlDataSourceBuilder(_tier.Tier.Setup.PrimaryConnectionString).Build());
+        foreach (var primary in new[] { app.Services.GetRequiredService<PrimaryDataSource>(), direct })
+        {
+            async Task<long> ServerIdAsync()
+            {
+                await using var c = await primary.OpenConnectionAsync(default);
+                return c.ServerThread;
+            }
+            var first = await ServerIdAsync();
+            Assert.Equal(first, await ServerIdAsync()); // pooled
+            primary.ClearPool();
+            Assert.NotEqual(first, await ServerIdAsync());
+        }
+    }
+
     private static StringContent JsonContent(string url) =>
         new(JsonSerializer.Serialize(new { url }), System.Text.Encoding.UTF8, "application/json");
 }

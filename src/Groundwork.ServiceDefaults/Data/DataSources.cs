@@ -17,6 +17,12 @@ public sealed class PrimaryDataSource
 
     /// <summary>Opens a connection; a refused password is re-read from the secret and the open retried once.</summary>
     public ValueTask<MySqlConnection> OpenConnectionAsync(CancellationToken ct) => _source.OpenConnectionAsync(ct);
+
+    /// <summary>
+    /// Drops every pooled connection (the next opens make new physical connections). Use this, not
+    /// <c>MySqlConnection.ClearPool</c>: that one cannot reach a data source's own pool.
+    /// </summary>
+    public void ClearPool() => _source.ReplacePool();
 }
 
 /// <summary>
@@ -37,6 +43,9 @@ public sealed class ReplicaDataSource
 
     public ValueTask<MySqlConnection> OpenConnectionAsync(CancellationToken ct) =>
         _source?.OpenConnectionAsync(ct) ?? throw new InvalidOperationException("No replica is configured.");
+
+    /// <summary>Drops every pooled connection to the replica (see <see cref="PrimaryDataSource.ClearPool"/>).</summary>
+    public void ClearPool() => _source?.ReplacePool();
 }
 
 /// <summary>Where a read was served from; recorded in metrics so "share of reads on the replica" is measurable.</summary>
@@ -62,7 +71,12 @@ internal sealed class AuthenticatingDataSource
     private long _poolReplacements;
 
     /// <summary>The connection string's own user and password (no secret).</summary>
-    public AuthenticatingDataSource(MySqlDataSource dataSource) => _dataSource = dataSource;
+    public AuthenticatingDataSource(MySqlDataSource dataSource)
+    {
+        _dataSource = dataSource;
+        _effectiveConnectionString = dataSource.ConnectionString;
+        _build = cs => new MySqlDataSourceBuilder(cs).Build();
+    }
 
     /// <summary>User and password from the secret; <paramref name="build"/> makes the pool from a connection string.</summary>
     public AuthenticatingDataSource(string connectionString, DatabaseCredentialProvider credentials, Func<string, MySqlDataSource> build)
@@ -101,18 +115,24 @@ internal sealed class AuthenticatingDataSource
     /// source's own pool is not among them), so a cleared pool is a new data source. The old one is disposed (its idle
     /// connections closed) once requests that already hold it have had time to finish.
     /// </summary>
-    private MySqlDataSource ReplacePool(MySqlDataSource refused, string password)
+    private MySqlDataSource ReplacePool(MySqlDataSource refused, string? password)
     {
         lock (_swapLock)
         {
             if (!ReferenceEquals(_dataSource, refused))
             {
-                Use(_dataSource!, password);
+                if (password is not null)
+                {
+                    Use(_dataSource!, password);
+                }
                 return _dataSource!; // a concurrent refusal already replaced it
             }
             var replacement = _build!(_effectiveConnectionString!);
-            replacement.Password = password;
-            _passwordInUse = password;
+            if (password is not null)
+            {
+                replacement.Password = password;
+                _passwordInUse = password;
+            }
             _dataSource = replacement;
             Interlocked.Increment(ref _poolReplacements);
             _ = Task.Delay(RetiredPoolGrace).ContinueWith(_ => refused.DisposeAsync().AsTask(), TaskScheduler.Default).Unwrap();
@@ -120,7 +140,16 @@ internal sealed class AuthenticatingDataSource
         }
     }
 
-    /// <summary>How often a refused password replaced the pool (tests).</summary>
+    /// <summary>A new, empty pool (with the password in use); the old one is retired as after a refusal.</summary>
+    public void ReplacePool()
+    {
+        if (_dataSource is { } current)
+        {
+            ReplacePool(current, _passwordInUse);
+        }
+    }
+
+    /// <summary>How often the pool was replaced (tests).</summary>
     public long PoolReplacements => Interlocked.Read(ref _poolReplacements);
 
     private void Use(MySqlDataSource dataSource, string password)
