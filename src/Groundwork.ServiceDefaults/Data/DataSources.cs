@@ -68,7 +68,6 @@ internal sealed class AuthenticatingDataSource
     private MySqlDataSource? _dataSource;
     private string? _passwordInUse;
     private string? _effectiveConnectionString;
-    private long _poolReplacements;
 
     /// <summary>The connection string's own user and password (no secret).</summary>
     public AuthenticatingDataSource(MySqlDataSource dataSource)
@@ -134,7 +133,6 @@ internal sealed class AuthenticatingDataSource
                 _passwordInUse = password;
             }
             _dataSource = replacement;
-            Interlocked.Increment(ref _poolReplacements);
             _ = Task.Delay(RetiredPoolGrace).ContinueWith(_ => refused.DisposeAsync().AsTask(), TaskScheduler.Default).Unwrap();
             return replacement;
         }
@@ -149,16 +147,11 @@ internal sealed class AuthenticatingDataSource
         }
     }
 
-    /// <summary>How often the pool was replaced (tests).</summary>
-    public long PoolReplacements => Interlocked.Read(ref _poolReplacements);
-
+    /// <summary>A field assignment, done on every open: the pool in hand may have been replaced meanwhile.</summary>
     private void Use(MySqlDataSource dataSource, string password)
     {
-        if (!string.Equals(_passwordInUse, password, StringComparison.Ordinal))
-        {
-            dataSource.Password = password;
-            _passwordInUse = password;
-        }
+        dataSource.Password = password;
+        _passwordInUse = password;
     }
 
     private async ValueTask<MySqlDataSource> BuildAsync(CancellationToken ct)
