@@ -79,6 +79,7 @@ public sealed class BenchStack : IAsyncDisposable
             ["GROUNDWORK_PRIMARY_PORT"] = S(Port()),
             ["GROUNDWORK_REPLICA_PORT"] = S(Port()),
             ["GROUNDWORK_REDIS_PORT"] = S(redisPort),
+            ["GROUNDWORK_SECRETS_PORT"] = S(Port()),
             ["GROUNDWORK_DATA_DIR"] = Path.Combine(dataDirectory, "data"),
             // Creation is rate limited per client; the load generator is one client.
             ["GROUNDWORK_CREATE_LIMIT"] = "100000000",

@@ -20,7 +20,11 @@ if (args.Contains("migrate"))
     {
         var applied = await app.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(typeof(Program).Assembly, "Groundwork.Api.Migrations", CancellationToken.None);
         Console.WriteLine($"migrations applied: {applied}");
-        Console.WriteLine(await app.Services.GetRequiredService<AnalyticsReadOnlyUser>().EnsureAsync(CancellationToken.None));
+        // The app and analytics users from their secrets (the migrate step connects as the master user).
+        foreach (var line in await app.Services.GetRequiredService<SecretDatabaseUsers>().EnsureAsync(CancellationToken.None))
+        {
+            Console.WriteLine(line);
+        }
         return 0;
     }
     catch (Exception e) when (e is InvalidOperationException or MySqlConnector.MySqlException or EvolveDb.EvolveException)

@@ -54,10 +54,10 @@ public static class DataTier
             .AddAsyncCheck("redis-ready", async ct =>
                 await RedisPing.IsPongAsync(layout.RedisPort, ct) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("no PONG"));
 
-        var primary = builder.AddResource(new LocalServerResource("primary", layout.Primary.ServerExecutable, layout.Primary.InstanceDirectory, setup.PrimaryConnectionString))
+        var primary = builder.AddResource(new LocalServerResource("primary", layout.Primary.ServerExecutable, layout.Primary.InstanceDirectory, setup.AppPrimaryConnectionString))
             .WithArgs([.. layout.Primary.ServerArguments])
             .WithHealthCheck("primary-ready");
-        var replica = builder.AddResource(new LocalServerResource("replica", layout.Replica.ServerExecutable, layout.Replica.InstanceDirectory, setup.ReplicaConnectionString))
+        var replica = builder.AddResource(new LocalServerResource("replica", layout.Replica.ServerExecutable, layout.Replica.InstanceDirectory, setup.AppReplicaConnectionString))
             .WithArgs([.. layout.Replica.ServerArguments])
             .WithHealthCheck("replica-ready")
             .WaitFor(primary);

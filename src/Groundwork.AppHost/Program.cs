@@ -8,12 +8,17 @@ using Microsoft.Extensions.Hosting;
 var topology = Topology.FromEnvironment();
 var builder = DistributedApplication.CreateBuilder(args);
 
-var data = await builder.AddDataTierAsync(new DataTierLayout(topology.DataDirectory, topology.PrimaryPort, topology.ReplicaPort, topology.RedisPort));
+var layout = new DataTierLayout(topology.DataDirectory, topology.PrimaryPort, topology.ReplicaPort, topology.RedisPort);
+var data = await builder.AddDataTierAsync(layout);
+var secrets = builder.AddSecretsTier(layout, topology.SecretsPort);
+var secretsUrl = secrets.Server.Url.ToString();
 
 // One deploy step, before any instance serves: the same `migrate` command the deploy job runs in AWS.
 var migrations = builder.AddProject<Projects.Groundwork_Api>("migrations", launchProfileName: null)
     .WithArgs("migrate")
-    .WithReference(data.Primary).WaitFor(data.Primary)
+    // As the local master user (the resource's own connection string has no user: that is the app's).
+    .WithEnvironment("ConnectionStrings__primary", data.Setup.PrimaryConnectionString).WaitFor(data.Primary)
+    .WithEnvironment(LocalAppCredentials.MigrateEnvironment(secretsUrl)).WaitFor(secrets.Secrets)
     .WithoutOtlpRetry();
 
 var edgeUrl = $"http://127.0.0.1:{topology.EdgePort}";
@@ -35,6 +40,7 @@ for (var i = 1; i <= topology.ApiPorts.Length; i++)
         .WithHttpEndpoint(port: port, isProxied: false)
         .WithReference(data.Primary).WithReference(data.Replica).WithReference(data.Redis)
         .WaitFor(data.Primary).WaitFor(data.Replica).WaitFor(data.Redis)
+        .WithEnvironment(LocalAppCredentials.InstanceEnvironment(secretsUrl)).WaitFor(secrets.Secrets)
         .WaitForCompletion(migrations)
         .WithEnvironment("GROUNDWORK_INSTANCE", name)
         .WithEnvironment("AlbIdentity__SignerArn", Topology.LocalAlbArn)
@@ -53,7 +59,8 @@ for (var i = 1; i <= topology.ApiPorts.Length; i++)
 var manifestPath = StackManifest.Write(topology.DataDirectory, new StackManifest(
     Environment.ProcessId, edgeUrl, Topology.LocalAlbArn, $"{edgeUrl}/_edge/alb-keys", adminEmails,
     data.Setup.PrimaryConnectionString, data.Setup.ReplicaConnectionString, $"127.0.0.1:{topology.RedisPort},abortConnect=false",
-    [.. topology.ApiPorts.Select((port, i) => new StackInstance($"api-{i + 1}", $"http://127.0.0.1:{port}"))]));
+    [.. topology.ApiPorts.Select((port, i) => new StackInstance($"api-{i + 1}", $"http://127.0.0.1:{port}"))],
+    secretsUrl));
 
 var app = builder.Build();
 app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(() => File.Delete(manifestPath));

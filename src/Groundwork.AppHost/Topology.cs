@@ -6,7 +6,7 @@ namespace Groundwork.AppHost;
 /// The local topology as data: where the repo is, which ports everything listens on (all 127.0.0.1), how many app
 /// instances run. Environment variables override the defaults so two stacks (or a test run) can live side by side.
 /// </summary>
-public sealed record Topology(string RepoRoot, int EdgePort, int[] ApiPorts, int PrimaryPort, int ReplicaPort, int RedisPort, string DataDirectory)
+public sealed record Topology(string RepoRoot, int EdgePort, int[] ApiPorts, int PrimaryPort, int ReplicaPort, int RedisPort, string DataDirectory, int SecretsPort)
 {
     /// <summary>A fake ALB ARN: the app checks the identity header's <c>signer</c> against it, as in AWS.</summary>
     public const string LocalAlbArn = "arn:aws:elasticloadbalancing:local:000000000000:loadbalancer/app/groundwork-local/0123456789abcdef";
@@ -23,7 +23,8 @@ public sealed record Topology(string RepoRoot, int EdgePort, int[] ApiPorts, int
             Port("GROUNDWORK_PRIMARY_PORT", 13306),
             Port("GROUNDWORK_REPLICA_PORT", 13307),
             Port("GROUNDWORK_REDIS_PORT", 16379),
-            string.IsNullOrWhiteSpace(data) ? Path.Combine(root, ".local", "data") : Path.GetFullPath(data));
+            string.IsNullOrWhiteSpace(data) ? Path.Combine(root, ".local", "data") : Path.GetFullPath(data),
+            Port("GROUNDWORK_SECRETS_PORT", 14566));
     }
 
     /// <summary>GROUNDWORK_API_PORTS (comma-separated) or GROUNDWORK_API_INSTANCES from 5101 up; two by default.</summary>

@@ -21,6 +21,9 @@ public sealed record DataTierLayout(string RootDirectory, int PrimaryPort, int R
     /// <summary>The file holding the generated passwords of this tier (mode 0600, never in the repo).</summary>
     public string CredentialsFile => Path.Combine(FullRoot, "credentials.json");
 
+    /// <summary>The local Secrets Manager stand-in's store (mode 0600): the app and analytics users' secrets.</summary>
+    public string SecretsFile => Path.Combine(FullRoot, "secrets", "secrets.json");
+
     /// <summary>
     /// Everything a server needs before it can be started by someone else (Aspire's DCP): directories, option files,
     /// both data directories initialised in parallel, the credentials file. Idempotent.

@@ -3,16 +3,36 @@ using MySqlConnector;
 namespace Groundwork.LocalServers;
 
 /// <summary>
-/// Users, passwords and replication of the pair. Root statements go over each server's unix socket (root has no
-/// password); the application and analytics users connect over TCP. Every step is idempotent, so this runs on every
-/// start, including after both servers were restarted with their data directories kept.
+/// The tier's own users, and replication of the pair. Root statements go over each server's unix socket (root has no
+/// password). The tier creates the admin user (the local stand-in for the RDS master user) and the replication user;
+/// the app and analytics users are created by the migrate step from their secrets, as in AWS. Every step is
+/// idempotent, so this runs on every start, including after both servers were restarted with their data directories
+/// kept, and on a data directory made by an earlier version (its users are brought to this state).
 /// </summary>
 public sealed class DataTierSetup
 {
     public const string DatabaseName = "groundwork";
-    public const string AppUser = "groundwork";
-    public const string AnalyticsUser = "analytics";
+    /// <summary>The app servers' user (created by the migrate step from <see cref="AppSecretName"/>).</summary>
+    public const string AppUser = "groundwork_app";
+    /// <summary>Metabase's read-only user (created by the migrate step from <see cref="AnalyticsSecretName"/>).</summary>
+    public const string AnalyticsUser = "analytics_ro";
+    /// <summary>The local RDS master user: schema changes and user management, by the migrate step and tools only.</summary>
+    public const string AdminUser = "groundwork_admin";
     public const string ReplicationUser = "repl";
+    public const string AppSecretName = "groundwork/local/db/app";
+    public const string AnalyticsSecretName = "groundwork/local/db/analytics-readonly";
+
+    /// <summary>
+    /// What RDS for MariaDB grants its master user, less what RDS wraps in procedures: no SUPER and no READ_ONLY ADMIN,
+    /// so read_only holds for it on the replica. CONNECTION ADMIN stands in for mysql.rds_kill.
+    /// </summary>
+    private const string AdminPrivileges =
+        "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, RELOAD, PROCESS, REFERENCES, INDEX, ALTER, SHOW DATABASES, " +
+        "CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, REPLICATION SLAVE, BINLOG MONITOR, SLAVE MONITOR, CREATE VIEW, " +
+        "SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, CREATE USER, EVENT, TRIGGER, CONNECTION ADMIN";
+
+    /// <summary>Users an earlier version created directly (ALL on the schema for the app): replaced by the ones above.</summary>
+    private static readonly string[] LegacyUsers = ["groundwork", "analytics"];
 
     private static readonly TimeSpan ReplicationStartTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
@@ -31,10 +51,13 @@ public sealed class DataTierSetup
 
     public DataTierCredentials Credentials => _credentials.Value;
 
-    public string PrimaryConnectionString => TcpConnectionString(_layout.PrimaryPort, AppUser, Credentials.AppPassword);
-    public string ReplicaConnectionString => TcpConnectionString(_layout.ReplicaPort, AppUser, Credentials.AppPassword);
-    public string AnalyticsReplicaConnectionString =>
-        TcpConnectionString(_layout.ReplicaPort, AnalyticsUser, Credentials.AnalyticsPassword);
+    /// <summary>The admin user on the primary, with its password: the migrate step, tools and tests.</summary>
+    public string PrimaryConnectionString => TcpConnectionString(_layout.PrimaryPort, AdminUser, Credentials.AdminPassword);
+    /// <summary>The admin user on the replica (read_only applies to it: it cannot write there).</summary>
+    public string ReplicaConnectionString => TcpConnectionString(_layout.ReplicaPort, AdminUser, Credentials.AdminPassword);
+    /// <summary>What app servers get: no user, no password (both come from the app secret when connections open).</summary>
+    public string AppPrimaryConnectionString => TcpConnectionString(_layout.PrimaryPort, null, null);
+    public string AppReplicaConnectionString => TcpConnectionString(_layout.ReplicaPort, null, null);
 
     /// <summary>Creates database and users on the primary, then points the replica at it and waits until both replica threads run.</summary>
     public async Task EnsureReplicationAsync(CancellationToken ct)
@@ -84,14 +107,12 @@ public sealed class DataTierSetup
         string[] statements =
         [
             $"CREATE DATABASE IF NOT EXISTS `{DatabaseName}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
-            // The application: everything on its own schema. MASTER_GTID_WAIT and @@gtid_binlog_pos need no privilege.
-            $"CREATE USER IF NOT EXISTS '{AppUser}'@'%' IDENTIFIED BY @app",
-            $"ALTER USER '{AppUser}'@'%' IDENTIFIED BY @app",
-            $"GRANT ALL PRIVILEGES ON `{DatabaseName}`.* TO '{AppUser}'@'%'",
-            // Metabase: read-only, and used on the replica only.
-            $"CREATE USER IF NOT EXISTS '{AnalyticsUser}'@'%' IDENTIFIED BY @analytics",
-            $"ALTER USER '{AnalyticsUser}'@'%' IDENTIFIED BY @analytics",
-            $"GRANT SELECT ON `{DatabaseName}`.* TO '{AnalyticsUser}'@'%'",
+            // The local master user.
+            $"CREATE USER IF NOT EXISTS '{AdminUser}'@'%' IDENTIFIED BY @admin",
+            $"ALTER USER '{AdminUser}'@'%' IDENTIFIED BY @admin",
+            $"GRANT {AdminPrivileges} ON *.* TO '{AdminUser}'@'%' WITH GRANT OPTION",
+            // An earlier version's app user had ALL on the schema and a password outside any secret.
+            .. LegacyUsers.Select(u => $"DROP USER IF EXISTS '{u}'@'%'"),
             // The replica's IO thread.
             $"CREATE USER IF NOT EXISTS '{ReplicationUser}'@'%' IDENTIFIED BY @repl",
             $"ALTER USER '{ReplicationUser}'@'%' IDENTIFIED BY @repl",
@@ -100,8 +121,7 @@ public sealed class DataTierSetup
         foreach (var sql in statements)
         {
             await using var command = new MySqlCommand(sql, root);
-            command.Parameters.AddWithValue("@app", c.AppPassword);
-            command.Parameters.AddWithValue("@analytics", c.AnalyticsPassword);
+            command.Parameters.AddWithValue("@admin", c.AdminPassword);
             command.Parameters.AddWithValue("@repl", c.ReplicationPassword);
             await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
@@ -226,12 +246,11 @@ public sealed class DataTierSetup
     private static Task<string?> ReadGlobalVariableAsync(MySqlConnection connection, string name, CancellationToken ct) =>
         ReadGlobalAsync(connection, "SHOW GLOBAL VARIABLES", name, ct);
 
-    private static string TcpConnectionString(int port, string user, string password) => new MySqlConnectionStringBuilder
+    private static string TcpConnectionString(int port, string? user, string? password)
     {
-        Server = "127.0.0.1",
-        Port = (uint)port,
-        UserID = user,
-        Password = password,
-        Database = DatabaseName,
-    }.ConnectionString;
+        var csb = new MySqlConnectionStringBuilder { Server = "127.0.0.1", Port = (uint)port, Database = DatabaseName };
+        if (user is not null) csb.UserID = user;
+        if (password is not null) csb.Password = password;
+        return csb.ConnectionString;
+    }
 }

@@ -4,8 +4,9 @@ namespace Groundwork.LocalServers;
 
 /// <summary>
 /// What a running local stack looks like, written by the AppHost to <c>{data dir}/stack.json</c> (mode 0600: it holds
-/// the local database passwords) so tools such as the deploy command find the edge, the instances and the data tier
-/// without being told ports. Removed when the AppHost stops.
+/// the local admin user's password) so tools such as the deploy command find the edge, the instances, the data tier
+/// (<see cref="PrimaryConnectionString"/>: the admin user, as an operator has the RDS master secret) and the Secrets
+/// Manager stand-in (<see cref="SecretsUrl"/>) without being told ports. Removed when the AppHost stops.
 /// </summary>
 public sealed record StackManifest(
     int AppHostPid,
@@ -16,7 +17,8 @@ public sealed record StackManifest(
     string PrimaryConnectionString,
     string ReplicaConnectionString,
     string RedisConnectionString,
-    IReadOnlyList<StackInstance> Instances)
+    IReadOnlyList<StackInstance> Instances,
+    string? SecretsUrl = null)
 {
     public const string FileName = "stack.json";
 

@@ -18,11 +18,14 @@ public sealed class ApiTierFixture : IAsyncLifetime
     public LocalDataTier Tier { get; private set; } = null!;
     public ApiInstance A { get; private set; } = null!;
     public ApiInstance B { get; private set; } = null!;
+    /// <summary>The Secrets Manager stand-in (in this process) for the tests of credentials read from secrets.</summary>
+    public LocalSecretsManager Secrets { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_root);
         Tier = await LocalDataTier.StartAsync(DataTierLayout.ForTests(_root));
+        Secrets = LocalSecretsManager.Start(Tier.Layout.SecretsFile, FreePort());
         A = StartInstance();
         await A.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(typeof(Program).Assembly, "Groundwork.Api.Migrations", default);
         B = StartInstance();
@@ -36,6 +39,7 @@ public sealed class ApiTierFixture : IAsyncLifetime
     {
         await A.DisposeAsync();
         await B.DisposeAsync();
+        await Secrets.DisposeAsync();
         await Tier.DisposeAsync();
         try
         {
@@ -44,6 +48,15 @@ public sealed class ApiTierFixture : IAsyncLifetime
         catch (IOException)
         {
         }
+    }
+
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 
     public async Task<T> OnPrimaryAsync<T>(string sql, object? args = null)

@@ -79,6 +79,20 @@ public sealed class DeploymentHistoryTests : IDisposable
         Assert.Equal("http://127.0.0.1:8080", environment["Links__PublicBaseUrl"]);
         Assert.Null(environment["ASPNETCORE_URLS"]);
     }
+
+    [Fact]
+    public void With_a_secrets_stand_in_new_instances_read_the_app_user_from_its_secret_not_the_admin_from_stack_json()
+    {
+        var stack = new StackManifest(1, "http://127.0.0.1:8080", "arn:alb", "http://127.0.0.1:8080/_edge/alb-keys", "a@example.com",
+            "Server=127.0.0.1;Port=13306;User ID=groundwork_admin;Password=admin-secret;Database=groundwork",
+            "Server=127.0.0.1;Port=13307;User ID=groundwork_admin;Password=admin-secret;Database=groundwork", "127.0.0.1:6379", [], "http://127.0.0.1:14566/");
+        var environment = LocalRollingDeploy.InstanceEnvironment(stack, "/opt/a", "1.4.2");
+        Assert.Equal("Server=127.0.0.1;Port=13306;Database=groundwork", environment["ConnectionStrings__primary"]);
+        Assert.Equal("Server=127.0.0.1;Port=13307;Database=groundwork", environment["ConnectionStrings__replica"]);
+        Assert.DoesNotContain(environment.Values, v => v?.Contains("admin-secret", StringComparison.Ordinal) == true);
+        Assert.Equal(DataTierSetup.AppSecretName, environment["Database__Credentials__SecretId"]);
+        Assert.Equal("http://127.0.0.1:14566/", environment["Database__Credentials__ServiceUrl"]);
+    }
 }
 
 /// <summary>The local deploy's guards that need no running stack.</summary>

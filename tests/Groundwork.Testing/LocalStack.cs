@@ -24,6 +24,8 @@ public class LocalStack : IAsyncLifetime
     public int PrimaryPort { get; private set; }
     public int ReplicaPort { get; private set; }
     public int RedisPort { get; private set; }
+    /// <summary>The local Secrets Manager stand-in (served by the AppHost, in this process).</summary>
+    public int SecretsPort { get; private set; }
     public Uri EdgeUrl => new($"http://127.0.0.1:{EdgePort}");
     public TimeSpan StartUpTime { get; private set; }
     public string DataDirectory => _dataDirectory;
@@ -35,11 +37,12 @@ public class LocalStack : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var ports = Enumerable.Range(0, ApiInstances + 3).Select(_ => FreePort()).Distinct().ToArray();
+        var ports = Enumerable.Range(0, ApiInstances + 4).Select(_ => FreePort()).Distinct().ToArray();
         PrimaryPort = ports[0];
         ReplicaPort = ports[1];
         RedisPort = ports[2];
-        ApiPorts = ports[3..];
+        SecretsPort = ports[3];
+        ApiPorts = ports[4..];
         var settings = new Dictionary<string, string>
         {
             ["GROUNDWORK_EDGE_PORT"] = EdgePort.ToString(),
@@ -48,6 +51,7 @@ public class LocalStack : IAsyncLifetime
             ["GROUNDWORK_PRIMARY_PORT"] = PrimaryPort.ToString(),
             ["GROUNDWORK_REPLICA_PORT"] = ReplicaPort.ToString(),
             ["GROUNDWORK_REDIS_PORT"] = RedisPort.ToString(),
+            ["GROUNDWORK_SECRETS_PORT"] = SecretsPort.ToString(),
             ["GROUNDWORK_DATA_DIR"] = _dataDirectory,
         };
         foreach (var (key, value) in Environment)

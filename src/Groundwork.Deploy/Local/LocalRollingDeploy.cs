@@ -141,7 +141,32 @@ internal sealed class LocalRollingDeploy(string dataDirectory, RollingDeployOpti
     /// The same configuration the AppHost gives its api-N instances (data tier, ALB identity, admin allowlist,
     /// public base URL), plus the version; the admin console comes from the artifact's web build, not the work tree.
     /// </summary>
-    internal static Dictionary<string, string?> InstanceEnvironment(StackManifest stack, string artifactDirectory, string version) => new()
+    internal static Dictionary<string, string?> InstanceEnvironment(StackManifest stack, string artifactDirectory, string version)
+    {
+        var environment = BaseEnvironment(stack, artifactDirectory, version);
+        if (stack.SecretsUrl is { } secretsUrl)
+        {
+            // As the AppHost's instances: the app user from its secret; the manifest's connection strings are the
+            // admin user's (tools), so they go without user and password.
+            environment["ConnectionStrings__primary"] = WithoutCredentials(stack.PrimaryConnectionString);
+            environment["ConnectionStrings__replica"] = WithoutCredentials(stack.ReplicaConnectionString);
+            foreach (var (key, value) in LocalAppCredentials.InstanceEnvironment(secretsUrl))
+            {
+                environment[key] = value;
+            }
+        }
+        return environment;
+    }
+
+    private static string WithoutCredentials(string connectionString)
+    {
+        var csb = new MySqlConnector.MySqlConnectionStringBuilder(connectionString);
+        csb.Remove("User ID");
+        csb.Remove("Password");
+        return csb.ConnectionString;
+    }
+
+    private static Dictionary<string, string?> BaseEnvironment(StackManifest stack, string artifactDirectory, string version) => new()
     {
         ["ASPNETCORE_ENVIRONMENT"] = "Production",
         ["ASPNETCORE_URLS"] = null,

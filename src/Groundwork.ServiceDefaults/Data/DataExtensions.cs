@@ -1,6 +1,8 @@
+using Groundwork.ServiceDefaults.Data.Credentials;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using MySqlConnector;
 
 namespace Groundwork.ServiceDefaults.Data;
@@ -10,6 +12,8 @@ public static class DataExtensions
     /// <summary>
     /// Two data sources from <c>ConnectionStrings:primary</c> and <c>ConnectionStrings:replica</c> (the RDS writer and
     /// reader endpoints; the two mariadbd processes locally) and the <see cref="Database"/> that routes between them.
+    /// With <c>Database:Credentials:SecretId</c> the user and password come from that secret when connections open
+    /// (<see cref="DatabaseCredentialProvider"/>); the connection strings then carry neither.
     /// </summary>
     public static IHostApplicationBuilder AddPrimaryAndReplica(this IHostApplicationBuilder builder)
     {
@@ -20,22 +24,39 @@ public static class DataExtensions
         var primaryConnectionString = builder.Configuration.GetConnectionString("primary");
         var replicaConnectionString = builder.Configuration.GetConnectionString("replica");
 
+        var credentialOptions = section.GetSection("Credentials").Get<DatabaseCredentialOptions>() ?? new DatabaseCredentialOptions();
+
         builder.Services.AddHttpContextAccessor();
-        builder.Services.AddSingleton(_ => new PrimaryDataSource(Build(primaryConnectionString
-            ?? throw new InvalidOperationException("ConnectionStrings:primary is not configured."), options)));
-        builder.Services.AddSingleton(_ => new ReplicaDataSource(string.IsNullOrWhiteSpace(replicaConnectionString)
-            ? null
-            : Build(replicaConnectionString, options)));
+        if (string.IsNullOrWhiteSpace(credentialOptions.SecretId))
+        {
+            builder.Services.AddSingleton(_ => new PrimaryDataSource(Build(primaryConnectionString
+                ?? throw new InvalidOperationException("ConnectionStrings:primary is not configured."), options)));
+            builder.Services.AddSingleton(_ => new ReplicaDataSource(string.IsNullOrWhiteSpace(replicaConnectionString)
+                ? null
+                : Build(replicaConnectionString, options)));
+        }
+        else
+        {
+            // One provider for both endpoints: the same user on the primary and its replica (the user replicates).
+            builder.Services.AddSingleton(sp => DatabaseCredentialProvider.Create(credentialOptions,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<DatabaseCredentialProvider>()));
+            builder.Services.AddSingleton(sp => new PrimaryDataSource(new AuthenticatingDataSource(
+                primaryConnectionString ?? throw new InvalidOperationException("ConnectionStrings:primary is not configured."),
+                sp.GetRequiredService<DatabaseCredentialProvider>(), cs => Build(cs, options))));
+            builder.Services.AddSingleton(sp => new ReplicaDataSource(string.IsNullOrWhiteSpace(replicaConnectionString)
+                ? null
+                : new AuthenticatingDataSource(replicaConnectionString, sp.GetRequiredService<DatabaseCredentialProvider>(), cs => Build(cs, options))));
+        }
+        builder.Services.AddSingleton<SecretDatabaseUsers>();
         builder.Services.AddSingleton<ReplicaStatus>();
         builder.Services.AddSingleton<ReadYourWrites>();
         builder.Services.AddSingleton<Database>();
         builder.Services.AddSingleton<DatabaseMigrator>();
-        builder.Services.AddSingleton<AnalyticsReadOnlyUser>();
         builder.Services.AddHostedService<ReplicaMonitor>();
         return builder;
     }
 
-    private static MySqlDataSource Build(string connectionString, DatabaseOptions options)
+    internal static MySqlDataSource Build(string connectionString, DatabaseOptions options)
     {
         var csb = new MySqlConnectionStringBuilder(connectionString)
         {

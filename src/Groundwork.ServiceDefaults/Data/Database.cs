@@ -62,11 +62,11 @@ public sealed partial class Database(
 
     private async Task<T> ReadCoreAsync<T>(Func<MySqlConnection, CancellationToken, Task<T>> query, Func<T, bool> confirmOnPrimary, CancellationToken ct)
     {
-        if (replica.DataSource is { } replicaSource && replicaStatus.ServesReads)
+        if (replica.IsConfigured && replicaStatus.ServesReads)
         {
             try
             {
-                await using var connection = await replicaSource.OpenConnectionAsync(ct);
+                await using var connection = await replica.OpenConnectionAsync(ct);
                 if (await HasClientsPositionAsync(connection, ct))
                 {
                     Count(ReadTarget.Replica);
@@ -128,7 +128,7 @@ public sealed partial class Database(
     {
         try
         {
-            return await primary.DataSource.OpenConnectionAsync(ct);
+            return await primary.OpenConnectionAsync(ct);
         }
         catch (MySqlException e)
         {
@@ -140,7 +140,7 @@ public sealed partial class Database(
     {
         try
         {
-            return await primary.DataSource.OpenConnectionAsync(ct);
+            return await primary.OpenConnectionAsync(ct);
         }
         catch (MySqlException e)
         {

@@ -14,7 +14,7 @@ public sealed partial class DatabaseMigrator(PrimaryDataSource primary, ILogger<
 {
     public async Task<int> MigrateAsync(Assembly migrationsAssembly, string resourceNamespace, CancellationToken ct)
     {
-        await using var connection = await primary.DataSource.OpenConnectionAsync(ct);
+        await using var connection = await primary.OpenConnectionAsync(ct);
         var evolve = new Evolve(connection, message => LogEvolve(logger, message))
         {
             EmbeddedResourceAssemblies = [migrationsAssembly],

@@ -19,7 +19,7 @@ public sealed partial class ReplicaMonitor(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (replica.DataSource is null)
+        if (!replica.IsConfigured)
         {
             status.Report(ReplicaState.NotConfigured);
             return;
@@ -28,7 +28,7 @@ public sealed partial class ReplicaMonitor(
         while (!stoppingToken.IsCancellationRequested)
         {
             var before = status.State;
-            var (state, error) = await CheckAsync(replica.DataSource, stoppingToken);
+            var (state, error) = await CheckAsync(replica, stoppingToken);
             status.Report(state, error);
             if (state != before)
             {
@@ -45,14 +45,14 @@ public sealed partial class ReplicaMonitor(
         }
     }
 
-    private async Task<(ReplicaState, string?)> CheckAsync(MySqlDataSource replicaSource, CancellationToken ct)
+    private async Task<(ReplicaState, string?)> CheckAsync(ReplicaDataSource replicaSource, CancellationToken ct)
     {
         var bound = options.Value.ReplicaLagBound;
         string? primaryPosition = null;
         ReplicationDialect? dialect = null;
         try
         {
-            await using var p = await primary.DataSource.OpenConnectionAsync(ct);
+            await using var p = await primary.OpenConnectionAsync(ct);
             dialect = ReplicationDialect.Of(p);
             await using var cmd = new MySqlCommand(dialect.PrimaryPositionSql, p);
             primaryPosition = await cmd.ExecuteScalarAsync(ct) as string;

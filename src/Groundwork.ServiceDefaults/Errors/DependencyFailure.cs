@@ -9,6 +9,8 @@ public sealed record DependencyFailure(int Status, string Title, string Detail, 
     public static DependencyFailure? Classify(Exception exception) => exception switch
     {
         DatabaseUnavailableException e => new(503, "Database unavailable", e.Message, 5),
+        // The detail names the secret and what is wrong with it, never its value; operators see it in /health/ready too.
+        Data.Credentials.DatabaseCredentialsException => new(503, "Database credentials unavailable", "The database credentials cannot be read right now.", 30),
         MySqlException { ErrorCode: MySqlErrorCode.CommandTimeoutExpired } => new(504, "Database timeout", "The database did not answer in time.", 5),
         MySqlException { IsTransient: true } => new(503, "Database unavailable", "The database is not reachable right now.", 5),
         MySqlException { ErrorCode: MySqlErrorCode.UnableToConnectToHost } => new(503, "Database unavailable", "The database is not reachable right now.", 5),

@@ -15,7 +15,7 @@ internal sealed class PrimaryHealthCheck(PrimaryDataSource primary) : IHealthChe
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            await using var connection = await primary.DataSource.OpenConnectionAsync(timeout.Token);
+            await using var connection = await primary.OpenConnectionAsync(timeout.Token);
             await using var cmd = new MySqlCommand("SELECT 1", connection);
             await cmd.ExecuteScalarAsync(timeout.Token);
             return HealthCheckResult.Healthy("primary answers");
