@@ -107,9 +107,6 @@ public sealed class AdminSignIn
         Nag.Suppress(UserPool,
             new NagSuppression("AwsSolutions-COG2",
                 "Every user signs in through Google (the only IdP of the app client); MFA is enforced by the Google Workspace account, not by Cognito."),
-            // cdk-nag 2 only (cdk-nag 3 dropped the rule); same reason as COG8.
-            new NagSuppression("AwsSolutions-COG3",
-                "Threat protection (AdvancedSecurityMode) covers local users only; every user here is federated through Google (the only IdP of the only client, self sign-up off)."),
             new NagSuppression("AwsSolutions-COG8",
                 "The Plus plan buys threat protection, which covers local users only; every user here is federated through Google (the only IdP of the only client, self sign-up off). Essentials matches AdvancedSecurityMode OFF."));
 

@@ -96,9 +96,7 @@ public sealed class ManagementStack : Stack
 
         JenkinsRole = Hosts.InstanceRole(this, "JenkinsRole", "Jenkins controller: writes artifacts, assumes the environment deploy roles");
         ArtifactsBucket.GrantReadWrite(JenkinsRole, "groundwork-*");
-        var jenkins = ToolHost("Jenkins", settings.Jenkins, settings, JenkinsSecurityGroup, JenkinsRole, JenkinsStart, Duration.Minutes(30));
-        Nag.Suppress(jenkins, new NagSuppression("AwsSolutions-AS1",
-            "Jenkins serves no load balancer; EC2 status checks are its health signal."));
+        ToolHost("Jenkins", settings.Jenkins, settings, JenkinsSecurityGroup, JenkinsRole, JenkinsStart, Duration.Minutes(30));
 
         SentryHost = settings.SentryHost;
         var sentryRole = Hosts.InstanceRole(this, "SentryRole", "Sentry host: attaches its data volume; CloudWatch");
