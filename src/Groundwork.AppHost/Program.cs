@@ -13,7 +13,7 @@ var data = await builder.AddDataTierAsync(new DataTierLayout(topology.DataDirect
 // One deploy step, before any instance serves: the same `migrate` command the deploy job runs in AWS.
 var migrations = builder.AddProject<Projects.Groundwork_Api>("migrations", launchProfileName: null)
     .WithArgs("migrate")
-    .WithReference(data.Primary).WaitFor(data.Primary)
+    .WithReference(data.Primary).WaitFor(data.Primary).WaitFor(data.Replica) // either server may be the primary (failover)
     .WithoutOtlpRetry();
 
 var edgeUrl = $"http://127.0.0.1:{topology.EdgePort}";
@@ -52,7 +52,7 @@ for (var i = 1; i <= topology.ApiPorts.Length; i++)
 
 var manifestPath = StackManifest.Write(topology.DataDirectory, new StackManifest(
     Environment.ProcessId, edgeUrl, Topology.LocalAlbArn, $"{edgeUrl}/_edge/alb-keys", adminEmails,
-    data.Setup.PrimaryConnectionString, data.Setup.ReplicaConnectionString, $"127.0.0.1:{topology.RedisPort},abortConnect=false",
+    data.PrimaryConnectionString, data.ReplicaConnectionString, $"127.0.0.1:{topology.RedisPort},abortConnect=false",
     [.. topology.ApiPorts.Select((port, i) => new StackInstance($"api-{i + 1}", $"http://127.0.0.1:{port}"))]));
 
 var app = builder.Build();

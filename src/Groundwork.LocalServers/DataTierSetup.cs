@@ -31,10 +31,16 @@ public sealed class DataTierSetup
 
     public DataTierCredentials Credentials => _credentials.Value;
 
-    public string PrimaryConnectionString => TcpConnectionString(_layout.PrimaryPort, AppUser, Credentials.AppPassword);
-    public string ReplicaConnectionString => TcpConnectionString(_layout.ReplicaPort, AppUser, Credentials.AppPassword);
-    public string AnalyticsReplicaConnectionString =>
-        TcpConnectionString(_layout.ReplicaPort, AnalyticsUser, Credentials.AnalyticsPassword);
+    // Straight to the server that has the role now (tests of the tier itself). The AppHost hands the app tier
+    // connection strings through the movable endpoints instead (AppConnectionString with an endpoint's port).
+    public string PrimaryConnectionString => AppConnectionString(_layout.Primary.Port);
+    public string ReplicaConnectionString => AppConnectionString(_layout.Replica.Port);
+    public string AnalyticsReplicaConnectionString => AnalyticsConnectionString(_layout.Replica.Port);
+
+    /// <summary>The application user's connection string to 127.0.0.1:<paramref name="port"/> (a server or an endpoint).</summary>
+    public string AppConnectionString(int port) => TcpConnectionString(port, AppUser, Credentials.AppPassword);
+
+    public string AnalyticsConnectionString(int port) => TcpConnectionString(port, AnalyticsUser, Credentials.AnalyticsPassword);
 
     /// <summary>Creates database and users on the primary, then points the replica at it and waits until both replica threads run.</summary>
     public async Task EnsureReplicationAsync(CancellationToken ct)
@@ -75,6 +81,18 @@ public sealed class DataTierSetup
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// For health checks: <see cref="EnsureReplicaFollowsPrimaryAsync"/> unless a failover holds the replication lock
+    /// (then nothing is done and false is returned: mid-failover the roles are changing, and a repair would undo them).
+    /// </summary>
+    public async Task<bool> TryRepairReplicationAsync(bool requireIoThread, CancellationToken ct)
+    {
+        using var held = ReplicationLock.TryAcquire(_layout.ReplicationLockFile);
+        if (held is null) return false;
+        await EnsureReplicaFollowsPrimaryAsync(requireIoThread, ct).ConfigureAwait(false);
+        return true;
     }
 
     private async Task CreateUsersOnPrimaryAsync(CancellationToken ct)
@@ -126,7 +144,7 @@ public sealed class DataTierSetup
                 "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=@port, MASTER_USER=@user, MASTER_PASSWORD=@password, " +
                 // Reconnect every second after the primary dies (the default is 60 s).
                 "MASTER_CONNECT_RETRY=1, MASTER_USE_GTID=slave_pos", root);
-            change.Parameters.AddWithValue("@port", _layout.PrimaryPort);
+            change.Parameters.AddWithValue("@port", _layout.Primary.Port);
             change.Parameters.AddWithValue("@user", ReplicationUser);
             change.Parameters.AddWithValue("@password", Credentials.ReplicationPassword);
             await change.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
@@ -187,11 +205,11 @@ public sealed class DataTierSetup
     private bool PointsAtPrimary(ReplicaStatus? status) =>
         status is not null
         && status.MasterHost == "127.0.0.1"
-        && status.MasterPort == _layout.PrimaryPort
+        && status.MasterPort == _layout.Primary.Port
         && status.MasterUser == ReplicationUser
         && string.Equals(status.UsingGtid, "Slave_Pos", StringComparison.OrdinalIgnoreCase);
 
-    private static async Task WaitForReplicaThreadsAsync(MySqlConnection root, bool requireIoThread, CancellationToken ct)
+    internal static async Task WaitForReplicaThreadsAsync(MySqlConnection root, bool requireIoThread, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + ReplicationStartTimeout;
         while (true)
@@ -223,7 +241,7 @@ public sealed class DataTierSetup
         return await reader.ReadAsync(ct).ConfigureAwait(false) ? reader.GetString(1) : null;
     }
 
-    private static Task<string?> ReadGlobalVariableAsync(MySqlConnection connection, string name, CancellationToken ct) =>
+    internal static Task<string?> ReadGlobalVariableAsync(MySqlConnection connection, string name, CancellationToken ct) =>
         ReadGlobalAsync(connection, "SHOW GLOBAL VARIABLES", name, ct);
 
     private static string TcpConnectionString(int port, string user, string password) => new MySqlConnectionStringBuilder
