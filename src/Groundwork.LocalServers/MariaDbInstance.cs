@@ -146,5 +146,5 @@ public sealed class MariaDbInstance
         return string.Join('\n', all.TakeLast(lines));
     }
 
-    public override string ToString() => $"mariadbd {ServerId} ({Role}) on 127.0.0.1:{Port}";
+    public override string ToString() => $"mariadbd {ServerId} (127.0.0.1:{Port})";
 }
