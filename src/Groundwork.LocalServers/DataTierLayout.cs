@@ -60,6 +60,31 @@ public sealed record DataTierLayout(string RootDirectory, int PrimaryPort, int R
         await Task.WhenAll(Server(1).InitializeAsync(ct), Server(2).InitializeAsync(ct)).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The layout of a running tier from its directory alone (for tools such as the failover command): each mariadbd
+    /// is asked for its port over its unix socket. The Redis port is not needed by such tools and is 0.
+    /// </summary>
+    public static async Task<DataTierLayout> DiscoverAsync(string rootDirectory, CancellationToken ct)
+    {
+        var probe = new DataTierLayout(rootDirectory, 0, 0, 0);
+        var ports = new int[2];
+        for (var id = 1; id <= 2; id++)
+        {
+            var server = probe.Server(id);
+            try
+            {
+                await using var root = await server.OpenRootConnectionAsync(ct).ConfigureAwait(false);
+                ports[id - 1] = int.Parse(await DataTierSetup.ReadGlobalAsync(root, "SHOW GLOBAL VARIABLES", "port", ct).ConfigureAwait(false) ?? "0",
+                    System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (MySqlConnector.MySqlException e)
+            {
+                throw new InvalidOperationException($"mariadbd {id} of {rootDirectory} is not running ({e.Message}).", e);
+            }
+        }
+        return new DataTierLayout(rootDirectory, ports[0], ports[1], 0);
+    }
+
     /// <summary>A layout under <paramref name="rootDirectory"/> with three currently free ports on 127.0.0.1.</summary>
     public static DataTierLayout ForTests(string rootDirectory)
     {

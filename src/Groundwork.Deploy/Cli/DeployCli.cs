@@ -51,6 +51,7 @@ internal static partial class DeployCli
         root.Subcommands.Add(BuildCommand());
         root.Subcommands.Add(VerifyCommand());
         AddDeploymentCommands(root);
+        root.Subcommands.Add(FailoverCommand());
         return root;
     }
 
