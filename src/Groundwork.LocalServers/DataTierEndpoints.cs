@@ -15,6 +15,7 @@ public sealed class DataTierEndpoints : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _watching;
     private long _appliedGeneration = -1;
+    private int _disposed;
 
     private DataTierEndpoints(DataTierLayout layout, MovableEndpoint primary, MovableEndpoint replica)
     {
@@ -50,6 +51,8 @@ public sealed class DataTierEndpoints : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Idempotent: a host stops its services once per StopAsync, and tests may stop a host twice.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {

@@ -19,6 +19,7 @@ public sealed class MovableEndpoint : IAsyncDisposable
     private readonly ConcurrentDictionary<Forwarding, byte> _open = new();
     private readonly Task _accepting;
     private volatile int _targetPort;
+    private int _disposed;
 
     private MovableEndpoint(string name, TcpListener listener, int targetPort)
     {
@@ -66,6 +67,7 @@ public sealed class MovableEndpoint : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _stop.CancelAsync().ConfigureAwait(false);
         _listener.Stop();
         try
