@@ -33,6 +33,6 @@ public static class ConnectionLoss
     public static bool IsReadOnly(Exception exception) => exception is MySqlException { ErrorCode: MySqlErrorCode.OptionPreventsStatement };
 
     private static bool IsSocketLevel(Exception exception) =>
-        exception is IOException or SocketException or EndOfStreamException or ObjectDisposedException
-        || exception.InnerException is { } inner && IsSocketLevel(inner);
+        exception is IOException or SocketException or EndOfStreamException
+        || exception.InnerException is { } inner && (inner is ObjectDisposedException || IsSocketLevel(inner));
 }

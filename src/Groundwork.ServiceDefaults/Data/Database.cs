@@ -133,8 +133,9 @@ public sealed partial class Database(
                     throw;
                 }
             }
-            catch (Exception e) when (e is MySqlException or MySqlProtocolException or InvalidOperationException or IOException or TimeoutException
-                                      && !ct.IsCancellationRequested)
+            // A socket cut by a failover may surface raw (SocketException), not wrapped in a MySqlException.
+            catch (Exception e) when ((e is MySqlException or MySqlProtocolException or InvalidOperationException or IOException or TimeoutException
+                                       || ConnectionLoss.IsConnectionLost(e)) && !ct.IsCancellationRequested)
             {
                 replicaStatus.Report(ReplicaState.Down, e.Message);
                 LogReplicaReadFailed(logger, e.Message);

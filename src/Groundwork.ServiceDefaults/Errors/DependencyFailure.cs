@@ -20,6 +20,8 @@ public sealed record DependencyFailure(int Status, string Title, string Detail, 
         RedisException or RedisTimeoutException => new(503, "Cache unavailable", "The shared cache is not reachable right now.", 5),
         TimeoutException => new(504, "Dependency timeout", "A dependency did not answer in time.", 5),
         InvalidOperationException { InnerException: { } inner } => Classify(inner),
+        // The database connection's socket cut (a failover resets it) surfaces raw from MySqlConnector at times.
+        System.Net.Sockets.SocketException or EndOfStreamException => new(503, "Database unavailable", "The connection to the database broke (failover or restart). Retry shortly.", 2),
         _ => null,
     };
 }
