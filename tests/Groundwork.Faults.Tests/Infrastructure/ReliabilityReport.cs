@@ -37,7 +37,9 @@ public static class ReliabilityReport
         text.AppendLine();
         text.AppendLine("| # | Promise | Injected | Requests | Failed | Data lost | Kept | Measured (UTC) |");
         text.AppendLine("|---|---|---|---:|---|---|---|---|");
-        for (var number = 1; number <= 10; number++)
+        // Rows past 10 (11: credential rotation, 12: primary failover) follow when recorded.
+        var lastRow = Math.Max(12, rows.Count == 0 ? 0 : rows.Keys.Max());
+        for (var number = 1; number <= lastRow; number++)
         {
             if (rows.TryGetValue(number, out var r))
             {
