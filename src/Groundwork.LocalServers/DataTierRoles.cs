@@ -23,6 +23,7 @@ public sealed record DataTierRoles(long Generation, int PrimaryServerId, int Rep
     public static readonly DataTierRoles Initial = new(0, 1, 2);
 
     /// <summary>The server that is not the primary (the replica, or the one being made a replica).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public int ReplicaServerId => PrimaryServerId == 1 ? 2 : 1;
 
     public static DataTierRoles Load(string path)
