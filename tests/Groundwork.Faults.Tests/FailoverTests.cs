@@ -34,7 +34,7 @@ public sealed class FailoverTests(FaultStack stack, ITestOutputHelper output)
             await ExecuteAsync(root, "SET GLOBAL userstat = 1");
         }
 
-        await using var load = new LoadStream(stack.EdgeUrl, "s12", seeds) { Mix = (55, 20, 15, 10) }.Start();
+        await using var load = new LoadStream(stack.EdgeUrl, "s12", seeds, workers: 4) { Mix = (50, 25, 15, 10) }.Start();
         var steps = new List<FailoverStep>();
         FailoverResult? result = null;
         DataLoss? loss = null;
