@@ -86,9 +86,14 @@ public sealed partial class Database(
                 Count(ReadTarget.Primary);
                 return await query(connection, ct);
             }
-            catch (Exception e) when (attempt == 1 && ConnectionLoss.IsConnectionLost(e) && !ct.IsCancellationRequested)
+            catch (Exception e) when (ConnectionLoss.IsConnectionLost(e) && !ct.IsCancellationRequested)
             {
                 await ForgetPoolAsync(connection, "primary", e);
+                if (attempt > 1)
+                {
+                    // Twice in a row: the primary is really going (or gone); a 503 with Retry-After, never a raw socket error.
+                    throw new DatabaseUnavailableException("No database can serve this read right now. Retry later.", e);
+                }
             }
         }
     }
