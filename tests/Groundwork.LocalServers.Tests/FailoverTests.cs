@@ -185,6 +185,26 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_health_check_repair_does_nothing_while_a_failover_holds_the_replication_lock()
+    {
+        // Mid-failover the replica has been promoted (replication removed) before roles.json says so: a repair then
+        // would point it back at the old primary. The AppHost's checks repair through TryRepairReplicationAsync.
+        await using (var root = await _tier.Layout.Replica.OpenRootConnectionAsync(default))
+        {
+            await using var stop = new MySqlCommand("STOP SLAVE", root);
+            await stop.ExecuteNonQueryAsync();
+        }
+        using (var held = await ReplicationLock.AcquireAsync(_tier.Layout.ReplicationLockFile, TimeSpan.FromSeconds(5), default))
+        {
+            Assert.Null(ReplicationLock.TryAcquire(_tier.Layout.ReplicationLockFile));
+            Assert.False(await _tier.Setup.TryRepairReplicationAsync(requireIoThread: true, default));
+            Assert.False(await _tier.Setup.IsReplicatingAsync(default));
+        }
+        Assert.True(await _tier.Setup.TryRepairReplicationAsync(requireIoThread: true, default));
+        Assert.True(await _tier.Setup.IsReplicatingAsync(default));
+    }
+
+    [Fact]
     public async Task Forwarding_through_an_endpoint_costs_little_per_round_trip()
     {
         // Every app query locally goes through an endpoint (in AWS there is no such hop): measure what it adds.
