@@ -118,12 +118,12 @@ public sealed class FailoverTests(FaultStack stack, ITestOutputHelper output)
         output.WriteLine(summary);
         ReliabilityResults.Record(new ScenarioResult(12,
             $"Primary failover: 0 failed reads; writes unavailable for a bounded time (goal ≤ {WriteOutageGoal.TotalSeconds:F0} s) with 503 + Retry-After; 0 acknowledged creates lost; the replica serves reads again within {ReplicaBackWithin.TotalSeconds:F0} s",
-            $"`failover --env local` under load: {primaryBefore} made read-only and its sessions ended, the replica caught up (MASTER_GTID_WAIT) and promoted, the primary endpoint moved, the old primary rejoined as a GTID replica, the replica endpoint moved",
+            $"`failover --env local` under load: the primary (mariadbd {primaryBefore.ServerId}) made read-only and its sessions ended, the replica caught up (MASTER_GTID_WAIT) and promoted, the primary endpoint moved, the old primary rejoined as a GTID replica, the replica endpoint moved",
             load.Requests + writesAfter.Count, load.Failures.Count, load.FailureSummary(), loss?.Short() ?? "not measured",
             kept,
             $"Writes were unavailable for {writeOutage.TotalSeconds:F2} s (first to last failed create; the failover itself refused writes for {result?.WritesStopped.TotalSeconds:F2} s of its {result?.Total.TotalSeconds:F2} s). " +
             $"Reads never failed: a read cut by the move is retried once on a fresh connection, replica reads fall back to the primary. " +
-            $"The rejoined replica ({result?.NewReplica}) served the app's reads again {replicaServedAfter?.TotalSeconds:F1} s after the failover ({replicaThreads}; {appRowsOnNewReplica} rows read there by the app's user) and was caught up {lagAfter.TotalMilliseconds:F0} ms after the load stopped. " +
+            $"The rejoined replica (mariadbd {result?.NewReplica.ServerId}) served the app's reads again {replicaServedAfter?.TotalSeconds:F1} s after the failover ({replicaThreads}; {appRowsOnNewReplica} rows read there by the app's user) and was caught up {lagAfter.TotalMilliseconds:F0} ms after the load stopped. " +
             $"The first {writesAfter.Count} creations afterwards: {string.Join(", ", writesAfter.GroupBy(s => (int)s).Select(g => $"{g.Count()}× {g.Key}"))}.",
             DateTimeOffset.UtcNow));
 
