@@ -185,6 +185,44 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_replica_that_cannot_catch_up_is_not_promoted_and_the_primary_gets_its_writes_back()
+    {
+        var layout = _tier.Layout;
+        await _tier.StopReplicaSqlThreadAsync();
+        try
+        {
+            // The IO thread still runs (the replica "replicates"), but nothing written now is applied.
+            await Sql.InsertMarkerAsync(ViaPrimaryEndpoint, Sql.NewMarker());
+            var failover = new DataTierFailover(layout) { CatchUpTimeout = TimeSpan.FromSeconds(1) };
+            var refused = await Assert.ThrowsAnyAsync<Exception>(() => failover.RunAsync());
+            Assert.True(refused is TimeoutException or InvalidOperationException, refused.ToString());
+            output.WriteLine(refused.Message);
+            Assert.Equal(1, layout.Primary.ServerId);
+            Assert.Equal("OFF", await VariableAsync(layout.Primary, "read_only"));
+            await Sql.InsertMarkerAsync(ViaPrimaryEndpoint, Sql.NewMarker());
+        }
+        finally
+        {
+            await _tier.StartReplicaSqlThreadAsync();
+        }
+        await _tier.Setup.WaitForReplicaCaughtUpAsync(TimeSpan.FromSeconds(10), default);
+    }
+
+    [Fact]
+    public async Task A_replica_that_does_not_replicate_is_refused_before_anything_changes()
+    {
+        await using (var root = await _tier.Layout.Replica.OpenRootConnectionAsync(default))
+        {
+            await using var stop = new MySqlCommand("STOP SLAVE", root);
+            await stop.ExecuteNonQueryAsync();
+        }
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => new DataTierFailover(_tier.Layout).RunAsync());
+        Assert.Contains("refusing to fail over", refused.Message);
+        Assert.Equal("OFF", await VariableAsync(_tier.Layout.Primary, "read_only"));
+        Assert.False(File.Exists(_tier.Layout.RolesFile));
+    }
+
+    [Fact]
     public async Task A_health_check_repair_does_nothing_while_a_failover_holds_the_replication_lock()
     {
         // Mid-failover the replica has been promoted (replication removed) before roles.json says so: a repair then
