@@ -11,8 +11,11 @@ namespace Groundwork.AppHost.Tests;
 /// failover left (server 2 primary, server 1 its read-only replica), not the initial ones, and serve both old and
 /// new data. Two stacks in turn on one data directory and the same server ports, as a developer's restart is.
 /// </summary>
+[Collection(Name)]
 public sealed class FailoverRestartTests(ITestOutputHelper output)
 {
+    public const string Name = "failover-restart";
+
     [Fact]
     public async Task A_restart_after_a_failover_comes_up_with_the_new_roles()
     {
@@ -88,3 +91,10 @@ public sealed class FailoverRestartTests(ITestOutputHelper output)
         async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();
     }
 }
+
+/// <summary>
+/// Alone, after the parallel classes: a LocalStack passes its topology to the in-process AppHost through process-wide
+/// environment variables, so two stacks starting at once (this one and LocalStackTests' fixture) could swap settings.
+/// </summary>
+[CollectionDefinition(FailoverRestartTests.Name, DisableParallelization = true)]
+public sealed class FailoverRestartCollection;
