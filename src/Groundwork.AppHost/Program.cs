@@ -16,8 +16,8 @@ var secretsUrl = secrets.Server.Url.ToString();
 // One deploy step, before any instance serves: the same `migrate` command the deploy job runs in AWS.
 var migrations = builder.AddProject<Projects.Groundwork_Api>("migrations", launchProfileName: null)
     .WithArgs("migrate")
-    // As the local master user (the resource's own connection string has no user: that is the app's).
-    .WithEnvironment("ConnectionStrings__primary", data.Setup.PrimaryConnectionString).WaitFor(data.Primary)
+    // As the local master user, through the primary endpoint (either server may be the primary after a failover).
+    .WithEnvironment("ConnectionStrings__primary", data.PrimaryConnectionString).WaitFor(data.Primary).WaitFor(data.Replica)
     .WithEnvironment(LocalAppCredentials.MigrateEnvironment(secretsUrl)).WaitFor(secrets.Secrets)
     .WithoutOtlpRetry();
 
@@ -58,7 +58,7 @@ for (var i = 1; i <= topology.ApiPorts.Length; i++)
 
 var manifestPath = StackManifest.Write(topology.DataDirectory, new StackManifest(
     Environment.ProcessId, edgeUrl, Topology.LocalAlbArn, $"{edgeUrl}/_edge/alb-keys", adminEmails,
-    data.Setup.PrimaryConnectionString, data.Setup.ReplicaConnectionString, $"127.0.0.1:{topology.RedisPort},abortConnect=false",
+    data.PrimaryConnectionString, data.ReplicaConnectionString, $"127.0.0.1:{topology.RedisPort},abortConnect=false",
     [.. topology.ApiPorts.Select((port, i) => new StackInstance($"api-{i + 1}", $"http://127.0.0.1:{port}"))],
     secretsUrl));
 

@@ -10,9 +10,37 @@ namespace Groundwork.LocalServers;
 public sealed record DataTierLayout(string RootDirectory, int PrimaryPort, int ReplicaPort, int RedisPort)
 {
     // Computed, not stored: a `with` copy of the record must describe its own ports, and equality stays by value.
-    public MariaDbInstance Primary => new(MariaDbRole.Primary, Path.Combine(FullRoot, "primary"), PrimaryPort);
+    // PrimaryPort and ReplicaPort are the ports of server 1 (directory primary/) and server 2 (replica/), the roles they
+    // start with. After a failover the roles are swapped (roles.json): Primary and Replica always name the current ones.
 
-    public MariaDbInstance Replica => new(MariaDbRole.Replica, Path.Combine(FullRoot, "replica"), ReplicaPort);
+    /// <summary>The server that is the primary now.</summary>
+    public MariaDbInstance Primary => Server(Roles.PrimaryServerId);
+
+    /// <summary>The server that is the replica now (or is being made one during a failover).</summary>
+    public MariaDbInstance Replica => Server(Roles.ReplicaServerId);
+
+    /// <summary>Server 1 (directory primary/, server_id 1) or 2 (replica/, server_id 2), with its current role.</summary>
+    public MariaDbInstance Server(int serverId)
+    {
+        var role = Roles.PrimaryServerId == serverId ? MariaDbRole.Primary : MariaDbRole.Replica;
+        return serverId switch
+        {
+            1 => new(role, Path.Combine(FullRoot, "primary"), PrimaryPort, 1),
+            2 => new(role, Path.Combine(FullRoot, "replica"), ReplicaPort, 2),
+            _ => throw new ArgumentOutOfRangeException(nameof(serverId), serverId, "The tier has servers 1 and 2."),
+        };
+    }
+
+    /// <summary>The current roles (roles.json; the initial ones when there is none).</summary>
+    public DataTierRoles Roles => DataTierRoles.Load(RolesFile);
+
+    public string RolesFile => Path.Combine(FullRoot, DataTierRoles.FileName);
+
+    /// <summary>Written by the endpoint owner after it applied a roles change.</summary>
+    public string AppliedEndpointsFile => Path.Combine(FullRoot, DataTierRoles.AppliedFileName);
+
+    /// <summary>Held by whoever changes replication (a failover); health-check repairs skip while it is held.</summary>
+    public string ReplicationLockFile => Path.Combine(FullRoot, "replication.lock");
 
     public RedisInstance Redis => new(Path.Combine(FullRoot, "redis"), RedisPort);
 
@@ -32,7 +60,32 @@ public sealed record DataTierLayout(string RootDirectory, int PrimaryPort, int R
     {
         DataTierCredentials.LoadOrCreate(CredentialsFile);
         Directory.CreateDirectory(Redis.WorkingDirectory);
-        await Task.WhenAll(Primary.InitializeAsync(ct), Replica.InitializeAsync(ct)).ConfigureAwait(false);
+        await Task.WhenAll(Server(1).InitializeAsync(ct), Server(2).InitializeAsync(ct)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The layout of a running tier from its directory alone (for tools such as the failover command): each mariadbd
+    /// is asked for its port over its unix socket. The Redis port is not needed by such tools and is 0.
+    /// </summary>
+    public static async Task<DataTierLayout> DiscoverAsync(string rootDirectory, CancellationToken ct)
+    {
+        var probe = new DataTierLayout(rootDirectory, 0, 0, 0);
+        var ports = new int[2];
+        for (var id = 1; id <= 2; id++)
+        {
+            var server = probe.Server(id);
+            try
+            {
+                await using var root = await server.OpenRootConnectionAsync(ct).ConfigureAwait(false);
+                ports[id - 1] = int.Parse(await DataTierSetup.ReadGlobalAsync(root, "SHOW GLOBAL VARIABLES", "port", ct).ConfigureAwait(false) ?? "0",
+                    System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (MySqlConnector.MySqlException e)
+            {
+                throw new InvalidOperationException($"mariadbd {id} of {rootDirectory} is not running ({e.Message}).", e);
+            }
+        }
+        return new DataTierLayout(rootDirectory, ports[0], ports[1], 0);
     }
 
     /// <summary>A layout under <paramref name="rootDirectory"/> with three currently free ports on 127.0.0.1.</summary>

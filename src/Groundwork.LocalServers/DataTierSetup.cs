@@ -51,13 +51,21 @@ public sealed class DataTierSetup
 
     public DataTierCredentials Credentials => _credentials.Value;
 
-    /// <summary>The admin user on the primary, with its password: the migrate step, tools and tests.</summary>
-    public string PrimaryConnectionString => TcpConnectionString(_layout.PrimaryPort, AdminUser, Credentials.AdminPassword);
-    /// <summary>The admin user on the replica (read_only applies to it: it cannot write there).</summary>
-    public string ReplicaConnectionString => TcpConnectionString(_layout.ReplicaPort, AdminUser, Credentials.AdminPassword);
-    /// <summary>What app servers get: no user, no password (both come from the app secret when connections open).</summary>
-    public string AppPrimaryConnectionString => TcpConnectionString(_layout.PrimaryPort, null, null);
-    public string AppReplicaConnectionString => TcpConnectionString(_layout.ReplicaPort, null, null);
+    /// <summary>The admin user (the local stand-in for the RDS master) on the server that is primary now: the migrate
+    /// step, tools and tests. Straight to the server; the app tier goes through the movable endpoints.</summary>
+    public string PrimaryConnectionString => AdminConnectionString(_layout.Primary.Port);
+    /// <summary>The admin user on the server that is the replica now (read_only applies to it: it cannot write there).</summary>
+    public string ReplicaConnectionString => AdminConnectionString(_layout.Replica.Port);
+    /// <summary>What app servers get for the current servers: no user, no password (both come from the app secret).</summary>
+    public string AppPrimaryConnectionString => AppConnectionString(_layout.Primary.Port);
+    public string AppReplicaConnectionString => AppConnectionString(_layout.Replica.Port);
+
+    /// <summary>The admin user's connection string to 127.0.0.1:<paramref name="port"/> (a server or an endpoint).</summary>
+    public string AdminConnectionString(int port) => TcpConnectionString(port, AdminUser, Credentials.AdminPassword);
+
+    /// <summary>The app tier's connection string to 127.0.0.1:<paramref name="port"/> (a server or an endpoint): no user,
+    /// no password — the app reads both from its secret when a connection opens.</summary>
+    public string AppConnectionString(int port) => TcpConnectionString(port, null, null);
 
     /// <summary>Creates database and users on the primary, then points the replica at it and waits until both replica threads run.</summary>
     public async Task EnsureReplicationAsync(CancellationToken ct)
@@ -98,6 +106,18 @@ public sealed class DataTierSetup
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// For health checks: <see cref="EnsureReplicaFollowsPrimaryAsync"/> unless a failover holds the replication lock
+    /// (then nothing is done and false is returned: mid-failover the roles are changing, and a repair would undo them).
+    /// </summary>
+    public async Task<bool> TryRepairReplicationAsync(bool requireIoThread, CancellationToken ct)
+    {
+        using var held = ReplicationLock.TryAcquire(_layout.ReplicationLockFile);
+        if (held is null) return false;
+        await EnsureReplicaFollowsPrimaryAsync(requireIoThread, ct).ConfigureAwait(false);
+        return true;
     }
 
     private async Task CreateUsersOnPrimaryAsync(CancellationToken ct)
@@ -146,7 +166,7 @@ public sealed class DataTierSetup
                 "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=@port, MASTER_USER=@user, MASTER_PASSWORD=@password, " +
                 // Reconnect every second after the primary dies (the default is 60 s).
                 "MASTER_CONNECT_RETRY=1, MASTER_USE_GTID=slave_pos", root);
-            change.Parameters.AddWithValue("@port", _layout.PrimaryPort);
+            change.Parameters.AddWithValue("@port", _layout.Primary.Port);
             change.Parameters.AddWithValue("@user", ReplicationUser);
             change.Parameters.AddWithValue("@password", Credentials.ReplicationPassword);
             await change.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
@@ -207,11 +227,11 @@ public sealed class DataTierSetup
     private bool PointsAtPrimary(ReplicaStatus? status) =>
         status is not null
         && status.MasterHost == "127.0.0.1"
-        && status.MasterPort == _layout.PrimaryPort
+        && status.MasterPort == _layout.Primary.Port
         && status.MasterUser == ReplicationUser
         && string.Equals(status.UsingGtid, "Slave_Pos", StringComparison.OrdinalIgnoreCase);
 
-    private static async Task WaitForReplicaThreadsAsync(MySqlConnection root, bool requireIoThread, CancellationToken ct)
+    internal static async Task WaitForReplicaThreadsAsync(MySqlConnection root, bool requireIoThread, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + ReplicationStartTimeout;
         while (true)
@@ -243,7 +263,7 @@ public sealed class DataTierSetup
         return await reader.ReadAsync(ct).ConfigureAwait(false) ? reader.GetString(1) : null;
     }
 
-    private static Task<string?> ReadGlobalVariableAsync(MySqlConnection connection, string name, CancellationToken ct) =>
+    internal static Task<string?> ReadGlobalVariableAsync(MySqlConnection connection, string name, CancellationToken ct) =>
         ReadGlobalAsync(connection, "SHOW GLOBAL VARIABLES", name, ct);
 
     private static string TcpConnectionString(int port, string? user, string? password)

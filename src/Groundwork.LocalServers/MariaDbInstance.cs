@@ -12,14 +12,19 @@ public sealed class MariaDbInstance
     // sun_path in sockaddr_un is 108 bytes including the terminating NUL.
     private const int MaxUnixSocketPathLength = 107;
 
-    internal MariaDbInstance(MariaDbRole role, string instanceDirectory, int port)
+    internal MariaDbInstance(MariaDbRole role, string instanceDirectory, int port, int serverId)
     {
         Role = role;
+        ServerId = serverId;
         InstanceDirectory = instanceDirectory;
         Port = port;
     }
 
+    /// <summary>The part this server plays now (it changes with a failover, see <see cref="DataTierRoles"/>).</summary>
     public MariaDbRole Role { get; }
+
+    /// <summary>Fixed per server (1 for the directory primary/, 2 for replica/), as an RDS instance keeps its identity through a failover.</summary>
+    public int ServerId { get; }
     public string InstanceDirectory { get; }
     public int Port { get; }
     public string DataDirectory => Path.Combine(InstanceDirectory, "data");
@@ -141,5 +146,5 @@ public sealed class MariaDbInstance
         return string.Join('\n', all.TakeLast(lines));
     }
 
-    public override string ToString() => $"mariadbd {Role} on 127.0.0.1:{Port}";
+    public override string ToString() => $"mariadbd {ServerId} (127.0.0.1:{Port})";
 }

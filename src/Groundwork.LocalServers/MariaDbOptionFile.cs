@@ -29,7 +29,7 @@ internal static class MariaDbOptionFile
         // Local durability is not the point; speed is. A killed mariadbd still recovers (InnoDB redo log).
         new("innodb_flush_log_at_trx_commit", "2"),
         new("sync_binlog", "0"),
-        new("server-id", instance.Role == MariaDbRole.Primary ? "1" : "2"),
+        new("server-id", instance.ServerId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         new("log-bin", "mariadb-bin"),
         new("binlog_format", "ROW"),
         new("gtid_strict_mode", "1"),
@@ -39,6 +39,7 @@ internal static class MariaDbOptionFile
         // A killed primary is noticed at once (connection reset); a hung one within this many seconds.
         new("slave_net_timeout", "10"),
         // The replica refuses writes from everyone without SUPER; set here because SET GLOBAL is lost on restart.
+        // Follows the current role (DataTierRoles): a failover rewrites both files, so a restart keeps the roles.
         new("read_only", instance.Role == MariaDbRole.Replica ? "1" : "0"),
         new("character-set-server", "utf8mb4"),
         new("collation-server", "utf8mb4_unicode_ci"),

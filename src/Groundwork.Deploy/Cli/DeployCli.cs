@@ -52,6 +52,7 @@ internal static partial class DeployCli
         root.Subcommands.Add(VerifyCommand());
         AddDeploymentCommands(root);
         root.Subcommands.Add(RotateCredentialsCommand());
+        root.Subcommands.Add(FailoverCommand());
         return root;
     }
 

@@ -31,11 +31,26 @@ public sealed partial class Database(
     /// <summary>Reads served by each server since start (also exported as the metric groundwork.db.reads).</summary>
     public (long Replica, long Primary) ReadCounts => (Interlocked.Read(ref _replicaReads), Interlocked.Read(ref _primaryReads));
 
-    /// <summary>Runs a unit of work on the primary. A primary that cannot be reached is a 503, fast.</summary>
+    /// <summary>
+    /// Runs a unit of work on the primary. A primary that cannot be reached, refuses writes (a failover under way) or
+    /// drops the session is a 503 with Retry-After, fast; the write is never retried here (it may not be idempotent),
+    /// but the pool is cleared so the client's retry gets a fresh connection to whichever server is primary then.
+    /// </summary>
     public async Task<T> WriteAsync<T>(Func<MySqlConnection, CancellationToken, Task<T>> work, CancellationToken ct)
     {
         await using var connection = await OpenPrimaryForWriteAsync(ct);
-        var result = await work(connection, ct);
+        T result;
+        try
+        {
+            result = await work(connection, ct);
+        }
+        catch (Exception e) when (ConnectionLoss.IsConnectionLost(e) && !ct.IsCancellationRequested)
+        {
+            await ForgetPoolAsync(connection, "primary", e);
+            throw new DatabaseUnavailableException(ConnectionLoss.IsReadOnly(e)
+                ? "The primary database refuses writes: a failover is under way. Nothing was written; retry shortly."
+                : "The connection to the primary database broke (failover or restart); the write was not acknowledged. Retry shortly.", e);
+        }
         Writes.Add(1);
         await RememberPositionAsync(connection, ct);
         return result;
@@ -53,11 +68,54 @@ public sealed partial class Database(
         ReadCoreAsync(query, static result => result is null, ct);
 
     /// <summary>Runs a read on the primary (read-modify-write, or data that must be current).</summary>
-    public async Task<T> ReadPrimaryAsync<T>(Func<MySqlConnection, CancellationToken, Task<T>> query, CancellationToken ct)
+    public Task<T> ReadPrimaryAsync<T>(Func<MySqlConnection, CancellationToken, Task<T>> query, CancellationToken ct) =>
+        ReadOnPrimaryAsync(query, ct);
+
+    /// <summary>
+    /// A read on the primary survives one broken connection (a pooled one cut by a failover, or a session the old
+    /// primary ended): the pool is cleared and the read runs once more on a fresh connection, which the endpoint sends
+    /// to the server that is primary now. Reads are idempotent; a second failure is the caller's 503.
+    /// </summary>
+    private async Task<T> ReadOnPrimaryAsync<T>(Func<MySqlConnection, CancellationToken, Task<T>> query, CancellationToken ct)
     {
-        await using var connection = await OpenPrimaryForWriteAsync(ct);
-        Count(ReadTarget.Primary);
-        return await query(connection, ct);
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var connection = await OpenPrimaryForReadAsync(ct);
+            try
+            {
+                Count(ReadTarget.Primary);
+                return await query(connection, ct);
+            }
+            catch (Exception e) when (ConnectionLoss.IsConnectionLost(e) && !ct.IsCancellationRequested)
+            {
+                await ForgetPoolAsync(connection, "primary", e);
+                if (attempt > 1)
+                {
+                    // Twice in a row: the primary is really going (or gone); a 503 with Retry-After, never a raw socket error.
+                    throw new DatabaseUnavailableException("No database can serve this read right now. Retry later.", e);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Asks MySqlConnector to drop the pool's idle connections to a server that went away. Belt and braces: what
+    /// keeps requests whole, measured (Groundwork.LocalServers.Tests FailoverTests), is that MySqlConnector resets a
+    /// pooled session when it hands it out and replaces it when that fails, plus the ping before a write and the one
+    /// retry of a primary read here. (Reading MySqlConnector 2.6, ClearPoolAsync finds pools by connection string
+    /// among the global ones, which a MySqlDataSource's own pool is not; then this call does nothing.)
+    /// </summary>
+    private async Task ForgetPoolAsync(MySqlConnection connection, string server, Exception cause)
+    {
+        LogConnectionLost(logger, server, cause.Message);
+        try
+        {
+            await MySqlConnection.ClearPoolAsync(connection);
+        }
+        catch (Exception e) when (e is MySqlException or InvalidOperationException or IOException)
+        {
+            // Clearing is best effort: a later open finds a dead pooled connection by its reset, and we retry.
+        }
     }
 
     private async Task<T> ReadCoreAsync<T>(Func<MySqlConnection, CancellationToken, Task<T>> query, Func<T, bool> confirmOnPrimary, CancellationToken ct)
@@ -67,26 +125,34 @@ public sealed partial class Database(
             try
             {
                 await using var connection = await replica.OpenConnectionAsync(ct);
-                if (await HasClientsPositionAsync(connection, ct))
+                try
                 {
-                    Count(ReadTarget.Replica);
-                    var result = await query(connection, ct);
-                    if (!confirmOnPrimary(result))
+                    if (await HasClientsPositionAsync(connection, ct))
                     {
-                        return result;
+                        Count(ReadTarget.Replica);
+                        var result = await query(connection, ct);
+                        if (!confirmOnPrimary(result))
+                        {
+                            return result;
+                        }
                     }
                 }
+                catch (Exception e) when (ConnectionLoss.IsConnectionLost(e) && !ct.IsCancellationRequested)
+                {
+                    // The replica endpoint moved (or the replica died): its pooled connections are gone too.
+                    await ForgetPoolAsync(connection, "replica", e);
+                    throw;
+                }
             }
-            catch (Exception e) when (e is MySqlException or MySqlProtocolException or InvalidOperationException or IOException or TimeoutException
-                                      && !ct.IsCancellationRequested)
+            // A socket cut by a failover may surface raw (SocketException), not wrapped in a MySqlException.
+            catch (Exception e) when ((e is MySqlException or MySqlProtocolException or InvalidOperationException or IOException or TimeoutException
+                                       || ConnectionLoss.IsConnectionLost(e)) && !ct.IsCancellationRequested)
             {
                 replicaStatus.Report(ReplicaState.Down, e.Message);
                 LogReplicaReadFailed(logger, e.Message);
             }
         }
-        await using var primaryConnection = await OpenPrimaryForReadAsync(ct);
-        Count(ReadTarget.Primary);
-        return await query(primaryConnection, ct);
+        return await ReadOnPrimaryAsync(query, ct);
     }
 
     /// <summary>True when the replica already applied the client's last write (or the client wrote nothing lately).</summary>
@@ -124,13 +190,25 @@ public sealed partial class Database(
         }
     }
 
+    /// <summary>
+    /// A primary connection known to be alive: a pooled connection cut while idle (failover, restart) would fail the
+    /// write half-way, which is a 503 we can avoid. One ping (a round trip) per write finds it; the pool is then cleared
+    /// and a fresh connection opened through the endpoint, i.e. to the server that is primary now.
+    /// </summary>
     private async Task<MySqlConnection> OpenPrimaryForWriteAsync(CancellationToken ct)
     {
         try
         {
+            var connection = await primary.OpenConnectionAsync(ct);
+            if (await connection.PingAsync(ct))
+            {
+                return connection;
+            }
+            await ForgetPoolAsync(connection, "primary", new IOException("a pooled primary connection was dead (ping failed)"));
+            await connection.DisposeAsync();
             return await primary.OpenConnectionAsync(ct);
         }
-        catch (MySqlException e)
+        catch (Exception e) when (e is MySqlException || ConnectionLoss.IsConnectionLost(e))
         {
             throw new DatabaseUnavailableException("The primary database is not reachable; nothing was written. Retry later.", e);
         }
@@ -142,7 +220,7 @@ public sealed partial class Database(
         {
             return await primary.OpenConnectionAsync(ct);
         }
-        catch (MySqlException e)
+        catch (Exception e) when (e is MySqlException || ConnectionLoss.IsConnectionLost(e))
         {
             throw new DatabaseUnavailableException("No database can serve this read right now. Retry later.", e);
         }
@@ -164,6 +242,9 @@ public sealed partial class Database(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Read on the replica failed, served by the primary: {Error}")]
     private static partial void LogReplicaReadFailed(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection to the {Server} lost ({Error}): its pool was cleared")]
+    private static partial void LogConnectionLost(ILogger logger, string server, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Write committed but its replication position could not be read: {Error}")]
     private static partial void LogPositionUnavailable(ILogger logger, string error);

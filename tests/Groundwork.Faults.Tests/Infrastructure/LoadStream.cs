@@ -10,7 +10,8 @@ namespace Groundwork.Faults.Tests.Infrastructure;
 public sealed record SeedLink(string Slug, string Url);
 
 /// <summary>One request of the stream that did not get the answer a healthy stack gives.</summary>
-public sealed record FailedRequest(string Operation, string Phase, int Status, bool IsProblem, bool HasRetryAfter, double Milliseconds, string? Slug, string Error);
+/// <param name="At">When the answer (or the error) came, so a scenario can measure how long an operation was unavailable.</param>
+public sealed record FailedRequest(string Operation, string Phase, int Status, bool IsProblem, bool HasRetryAfter, double Milliseconds, string? Slug, string Error, DateTimeOffset At = default);
 
 /// <summary>
 /// The steady request stream of a fault scenario, through the edge like real users: redirects of known links,
@@ -190,7 +191,7 @@ public sealed class LoadStream : IAsyncDisposable
             {
                 var isProblem = response.Content.Headers.ContentType?.MediaType == "application/problem+json";
                 _failures.Enqueue(new FailedRequest(operation, phase, (int)response.StatusCode, isProblem, response.Headers.RetryAfter is not null,
-                    clock.Elapsed.TotalMilliseconds, slug, error));
+                    clock.Elapsed.TotalMilliseconds, slug, error, DateTimeOffset.UtcNow));
             }
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or System.Text.Json.JsonException or InvalidOperationException or KeyNotFoundException)
@@ -199,7 +200,7 @@ public sealed class LoadStream : IAsyncDisposable
             {
                 _failedCreates[slug] = "";
             }
-            _failures.Enqueue(new FailedRequest(operation, phase, 0, false, false, clock.Elapsed.TotalMilliseconds, slug, e.GetType().Name + ": " + e.Message));
+            _failures.Enqueue(new FailedRequest(operation, phase, 0, false, false, clock.Elapsed.TotalMilliseconds, slug, e.GetType().Name + ": " + e.Message, DateTimeOffset.UtcNow));
         }
     }
 }

@@ -46,8 +46,9 @@ public static class ReliabilityReport
         text.AppendLine();
         text.AppendLine("| # | Promise | Injected | Requests | Failed | Data lost | Kept | Measured (UTC) |");
         text.AppendLine("|---|---|---|---:|---|---|---|---|");
-        // Rows 1-10 always (9 and 10 come from other suites); later rows (11: credential rotation) once measured.
-        for (var number = 1; number <= Math.Max(10, rows.Keys.DefaultIfEmpty(0).Max()); number++)
+        // Rows past 10 (11: credential rotation, 12: primary failover) follow when recorded.
+        var lastRow = Math.Max(12, rows.Count == 0 ? 0 : rows.Keys.Max());
+        for (var number = 1; number <= lastRow; number++)
         {
             if (rows.TryGetValue(number, out var r))
             {
