@@ -39,12 +39,13 @@ public static class Hosts
         return role;
     }
 
+    /// <param name="image">The AMI; the latest Amazon Linux 2023 when null (hosts whose replacement loses nothing).</param>
     public static LaunchTemplate LaunchTemplate(Construct scope, string id, string name, string instanceType,
-        ISecurityGroup securityGroup, IRole role, Amazon.CDK.AWS.EC2.UserData userData) =>
+        ISecurityGroup securityGroup, IRole role, Amazon.CDK.AWS.EC2.UserData userData, IMachineImage? image = null, int rootGiB = 20) =>
         new(scope, id, new LaunchTemplateProps
         {
             LaunchTemplateName = name,
-            MachineImage = AmazonLinux2023(),
+            MachineImage = image ?? AmazonLinux2023(),
             InstanceType = new InstanceType(instanceType),
             SecurityGroup = securityGroup,
             Role = role,
@@ -52,7 +53,7 @@ public static class Hosts
             RequireImdsv2 = true,
             HttpTokens = LaunchTemplateHttpTokens.REQUIRED,
             HttpPutResponseHopLimit = 1,
-            BlockDevices = [EncryptedRoot()],
+            BlockDevices = [EncryptedRoot(rootGiB)],
             DetailedMonitoring = true,
         });
 }

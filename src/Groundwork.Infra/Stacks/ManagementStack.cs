@@ -166,21 +166,9 @@ public sealed class ManagementStack : Stack
             $"Resource::arn:aws:ec2:{settings.Region}:{settings.Account}:instance/*", "Resource::*"));
 
         var userData = Amazon.CDK.AWS.EC2.UserData.ForLinux();
-        var template = new LaunchTemplate(this, $"{name}Template", new LaunchTemplateProps
-        {
-            LaunchTemplateName = groupName,
-            // Pinned in management.json: a new AMI is a deliberate change (docs/infrastructure.md).
-            MachineImage = MachineImage.GenericLinux(new Dictionary<string, string> { [settings.Region] = settings.ToolHostAmi }),
-            InstanceType = new InstanceType(host.InstanceType),
-            SecurityGroup = securityGroup,
-            Role = role,
-            UserData = userData,
-            RequireImdsv2 = true,
-            HttpTokens = LaunchTemplateHttpTokens.REQUIRED,
-            HttpPutResponseHopLimit = 1,
-            BlockDevices = [Hosts.EncryptedRoot(30)],
-            DetailedMonitoring = true,
-        });
+        // Pinned in management.json: a new AMI is a deliberate change (docs/infrastructure.md).
+        var template = Hosts.LaunchTemplate(this, $"{name}Template", groupName, host.InstanceType, securityGroup, role, userData,
+            MachineImage.GenericLinux(new Dictionary<string, string> { [settings.Region] = settings.ToolHostAmi }), rootGiB: 30);
         var group = new AutoScalingGroup(this, name, new AutoScalingGroupProps
         {
             AutoScalingGroupName = groupName,
