@@ -27,7 +27,9 @@ public sealed partial class ClickFlusher(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await FlushAsync(stoppingToken);
+                // Not the stopping token: a flush cancelled after its statement committed would restore its clicks and
+                // count them twice at the final flush (the command timeout still bounds it).
+                await FlushAsync(CancellationToken.None);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

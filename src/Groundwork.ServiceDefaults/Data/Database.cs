@@ -183,8 +183,10 @@ public sealed partial class Database(
             await using var cmd = new MySqlCommand(ReplicationDialect.Of(connection).PositionAfterOwnWriteSql, connection);
             readYourWrites.Remember(await cmd.ExecuteScalarAsync(ct) as string);
         }
-        catch (MySqlException e)
+        catch (Exception e) when (e is MySqlException or OperationCanceledException || ConnectionLoss.IsConnectionLost(e))
         {
+            // Never an exception after the commit: the caller would take the write for failed (a click flush would
+            // restore its batch and count it twice).
             // The write committed; only the read-your-writes hint is lost (replica-miss fallback still applies).
             LogPositionUnavailable(logger, e.Message);
         }
