@@ -97,9 +97,15 @@ function linkRow(link: AdminLink): HTMLTableRowElement {
   );
 }
 
+// Requests can overlap (the first load and a quick search): only the newest one may render, or a slower earlier
+// answer would overwrite the search's results.
+let linksRequest = 0;
+
 async function loadLinks(announce = true): Promise<void> {
+  const request = ++linksRequest;
   try {
     const result = await admin.links(search);
+    if (request !== linksRequest) return;
     linksBody.replaceChildren(...result.items.map(linkRow));
     if (announce) linksStatus.textContent = result.total === 1 ? "1 link found." : `${result.total} links found.`;
     pager("links", result.page, result.pageSize, result.items.length, result.total, (page) => {
@@ -107,7 +113,7 @@ async function loadLinks(announce = true): Promise<void> {
       void loadLinks();
     });
   } catch (error) {
-    showError(error);
+    if (request === linksRequest) showError(error);
   }
 }
 
