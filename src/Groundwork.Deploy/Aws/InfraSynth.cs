@@ -12,7 +12,8 @@ internal sealed record SynthesizedStack(string Name, string Template, int Resour
 /// </summary>
 internal static class InfraSynth
 {
-    public static async Task<IReadOnlyList<SynthesizedStack>> RunAsync(Repository repository, string version, string outputDirectory, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<SynthesizedStack>> RunAsync(Repository repository, string version, string outputDirectory, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? context = null)
     {
         if (Directory.Exists(outputDirectory))
         {
@@ -22,7 +23,7 @@ internal static class InfraSynth
             new Dictionary<string, string?>
             {
                 ["CDK_OUTDIR"] = outputDirectory,
-                ["CDK_CONTEXT_JSON"] = JsonSerializer.Serialize(new Dictionary<string, string> { ["version"] = version }),
+                ["CDK_CONTEXT_JSON"] = JsonSerializer.Serialize(new Dictionary<string, string>(context ?? new Dictionary<string, string>()) { ["version"] = version }),
                 ["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20",
             }, cancellationToken);
         if (!result.Succeeded)

@@ -53,6 +53,7 @@ internal static partial class DeployCli
         AddDeploymentCommands(root);
         root.Subcommands.Add(RotateCredentialsCommand());
         root.Subcommands.Add(FailoverCommand());
+        root.Subcommands.Add(CostCommand());
         return root;
     }
 
