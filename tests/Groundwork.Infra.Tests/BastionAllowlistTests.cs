@@ -39,7 +39,8 @@ public sealed class BastionAllowlistTests(SynthesizedApp shared)
         });
         // The app servers still accept SSH only from the bastion's group, not from the allowlist.
         var groups = template.FindResources("AWS::EC2::SecurityGroup");
-        var appGroup = groups.Values.Single(g => ((Dictionary<string, object>)((Dictionary<string, object>)g)["Properties"])["GroupName"] as string == "groundwork-staging-app");
+        // (TryGetValue: the NAT instance's group, created by the CDK's NAT provider, has no GroupName.)
+        var appGroup = groups.Values.Single(g => ((Dictionary<string, object>)((Dictionary<string, object>)g)["Properties"]).TryGetValue("GroupName", out var name) && name as string == "groundwork-staging-app");
         Assert.DoesNotContain("203.0.113.0/24", System.Text.Json.JsonSerializer.Serialize(appGroup));
     }
 }

@@ -71,6 +71,8 @@ public static class InfrastructureDoc
         text.AppendLine($"| **all** | | **{app.StackNames.Sum(s => app.Resources(s).Count())}** |");
         text.AppendLine();
 
+        CostSection(app, text);
+
         var findings = app.NagReport["findings"]!.AsArray().Select(f => f!.AsObject()).ToList();
         text.AppendLine("### cdk-nag (AwsSolutions) over these templates");
         text.AppendLine();
@@ -104,6 +106,45 @@ public static class InfrastructureDoc
         text.AppendLine(End);
         return text.ToString().ReplaceLineEndings("\n");
     }
+
+    /// <summary>
+    /// What each environment costs a month, computed from these templates by the cost report (groundwork-deploy cost),
+    /// and what production costs at the other rows of docs/performance.md's sizing table (environments/sizes/).
+    /// </summary>
+    private static void CostSection(SynthesizedApp app, StringBuilder text)
+    {
+        var prices = Groundwork.Deploy.Cost.PriceTable.Load();
+        var report = Groundwork.Deploy.Cost.CostReport.Create(prices, Groundwork.Deploy.Cost.CloudAssembly.Read(app.OutDir));
+        text.AppendLine("### Monthly cost");
+        text.AppendLine();
+        text.AppendLine($"On-demand list prices of {prices.AsOf} (src/Groundwork.Deploy/Cost/{Groundwork.Deploy.Cost.PriceTable.FileName}; {prices.HoursPerMonth:0} hours a month), multiplied with these templates by `dotnet run --project src/Groundwork.Deploy -- cost`. Lines marked *assumed* depend on usage; the figure assumed is in the line. Taxes, support plans and data transfer beyond the free allowances are not included.");
+        text.AppendLine();
+        text.Append(report.ToMarkdown());
+        text.AppendLine();
+        text.AppendLine("#### At the other rows of the sizing table (docs/performance.md)");
+        text.AppendLine();
+        text.AppendLine("The same code with a size overlay (environments/sizes/&lt;size&gt;/, merged over the environment files): `cost --size <size>`.");
+        text.AppendLine();
+        text.AppendLine("| Size | staging | production | management |");
+        text.AppendLine("|---|---:|---:|---:|");
+        text.AppendLine($"| base (1k req/s) | {Usd(report["staging"].MonthlyUsd)} | {Usd(report["production"].MonthlyUsd)} | {Usd(report["management"].MonthlyUsd)} |");
+        foreach (var size in Groundwork.Infra.Configuration.EnvironmentFiles.Sizes)
+        {
+            var outDir = SynthesizedApp.SynthesizeSize(size);
+            try
+            {
+                var sized = Groundwork.Deploy.Cost.CostReport.Create(prices, Groundwork.Deploy.Cost.CloudAssembly.Read(outDir), size);
+                text.AppendLine($"| {size} req/s | {Usd(sized["staging"].MonthlyUsd)} | {Usd(sized["production"].MonthlyUsd)} | {Usd(sized["management"].MonthlyUsd)} |");
+            }
+            finally
+            {
+                Directory.Delete(outDir, recursive: true);
+            }
+        }
+        text.AppendLine();
+    }
+
+    private static string Usd(double value) => "$" + value.ToString("#,0.00", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>cdk-nag prefixes the reason of a finding-specific suppression with "[finding] ".</summary>
     private static string Reason(string reason) => System.Text.RegularExpressions.Regex.Replace(reason, @"^\[[^\]]*\] ", "");

@@ -9,7 +9,9 @@ public sealed class ManagementAndMonitoringTests(SynthesizedApp app)
     [Fact]
     public void Jenkins_and_sentry_run_in_the_management_vpc_as_groups_of_one_next_to_their_retained_volumes()
     {
-        Assert.Empty(app.Resources(Management, "AWS::EC2::Instance"));
+        // The only bare instance is the NAT instance (it forwards, so its source/destination check is off).
+        Assert.All(app.Resources(Management, "AWS::EC2::Instance"), i => Assert.False((bool?)i.Properties["SourceDestCheck"]));
+        Assert.Equal(app.Management.NatInstanceType is null ? 0 : 1, app.Resources(Management, "AWS::EC2::Instance").Count());
         Assert.Empty(app.Resources(Management, "AWS::EC2::VolumeAttachment"));
         var groups = app.Resources(Management, "AWS::AutoScaling::AutoScalingGroup").ToList();
         Assert.Equal(new[] { "groundwork-jenkins", "groundwork-sentry" }, groups.Select(g => (string)g.Properties["AutoScalingGroupName"]!).Order());

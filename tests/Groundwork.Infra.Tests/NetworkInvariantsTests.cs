@@ -41,10 +41,18 @@ public sealed class NetworkInvariantsTests(SynthesizedApp app)
     }
 
     [Theory, MemberData(nameof(Environments))]
-    public void Nat_gateways_one_per_az_in_production_one_in_staging(string env)
+    public void Nat_gateways_one_per_az_in_production_one_nat_instance_in_staging(string env)
     {
-        var nats = app.Resources($"Groundwork-{env}-Network", "AWS::EC2::NatGateway").ToList();
-        Assert.Equal(env == "production" ? 2 : 1, nats.Count);
+        // Production: managed NAT gateways, one per AZ. Staging: one NAT instance (its budget; docs/decisions.md, Cost).
+        var gateways = app.Resources($"Groundwork-{env}-Network", "AWS::EC2::NatGateway").ToList();
+        var instances = app.Resources($"Groundwork-{env}-Network", "AWS::EC2::Instance").ToList();
+        Assert.Equal(env == "production" ? (2, 0) : (0, 1), (gateways.Count, instances.Count));
+        var nats = gateways.Concat(instances).ToList();
+        // Every private route to the internet goes through one of them.
+        var defaultRoutes = app.Resources($"Groundwork-{env}-Network", "AWS::EC2::Route").Where(r => (string?)r.Properties["DestinationCidrBlock"] == "0.0.0.0/0"
+            && (r.Properties["NatGatewayId"] is not null || r.Properties["InstanceId"] is not null)).ToList();
+        Assert.Equal(2, defaultRoutes.Count); // the two app subnets
+        Assert.All(defaultRoutes, r => Assert.Contains(app.Target(r.Stack, r.Properties["NatGatewayId"] ?? r.Properties["InstanceId"])!.LogicalId, nats.Select(n => n.LogicalId)));
         // Each NAT sits in a public subnet, in distinct AZs.
         var azs = nats.Select(n => (string)app.Target(n.Stack, n.Properties["SubnetId"])!.Properties["AvailabilityZone"]!).ToList();
         Assert.Equal(azs.Count, azs.Distinct().Count());

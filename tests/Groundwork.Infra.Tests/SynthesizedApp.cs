@@ -42,6 +42,17 @@ public sealed class SynthesizedApp : IDisposable
         _cfnLint = new Lazy<CfnLintReport>(() => CfnLintReport.Run(OutDir, StackNames.Select(s => s + ".template.json").ToList()));
     }
 
+    /// <summary>The app synthesized with a size overlay (environments/sizes/&lt;size&gt;/) into a new temporary folder.</summary>
+    public static string SynthesizeSize(string size)
+    {
+        var outDir = Path.Combine(Path.GetTempPath(), $"groundwork-infra-tests-{size}-{Guid.NewGuid():N}");
+        var app = new App(new AppProps { Outdir = outDir, Context = new Dictionary<string, object> { ["version"] = Version, ["size"] = size } });
+        _ = new GroundworkApp(app, EnvironmentFiles.LoadEnvironments(size), EnvironmentFiles.LoadManagement(size),
+            RoutingRules.Load(RoutingRules.LocateFile(RepositoryPaths.Root)));
+        app.Synth();
+        return outDir;
+    }
+
     public IEnumerable<string> StackNames =>
         Directory.GetFiles(OutDir, "*.template.json").Select(f => Path.GetFileName(f)[..^".template.json".Length]).Order();
 

@@ -124,9 +124,12 @@ public sealed class ToolHostTests(SynthesizedApp app)
             var d when d.StartsWith("Jenkins controller", StringComparison.Ordinal) => "Jenkins",
             var d when d.StartsWith("Sentry host", StringComparison.Ordinal) => "Sentry",
             var d when d.StartsWith("Sentry ingest ALB", StringComparison.Ordinal) => "SentryIngest",
+            var d when d.StartsWith("Security Group for NAT instances", StringComparison.Ordinal) => "Nat",
             var d => d,
         });
-        Assert.Equal(new[] { "Jenkins", "Sentry", "SentryIngest" }, groups.Keys.Order());
+        Assert.Equal(new[] { "Jenkins", "Nat", "Sentry", "SentryIngest" }, groups.Keys.Order());
+        // The NAT instance admits the management VPC's own addresses only (what it forwards), nothing from outside.
+        Assert.Equal([app.Management.VpcCidr], TemplateQueries.Array(groups["Nat"].Properties["SecurityGroupIngress"]).Select(r => (string)r["CidrIp"]!));
         Dictionary<int, string[]> Inline(Resource group) => TemplateQueries.Array(group.Properties["SecurityGroupIngress"])
             .GroupBy(r => (int)r["FromPort"]!).ToDictionary(g => g.Key, g => g.Select(r => (string)r["CidrIp"]!).Order().ToArray());
 

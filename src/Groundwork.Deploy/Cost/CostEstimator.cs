@@ -191,10 +191,11 @@ internal sealed class CostEstimator(PriceTable prices)
         var az = multiAz ? " Multi-AZ" : "";
         var name = Literal(p["DBInstanceIdentifier"]) ?? id;
         var role = source is null ? "" : " (read replica)";
+        var engineName = engine switch { "mariadb" => "MariaDB", "mysql" => "MySQL", "postgres" => "PostgreSQL", _ => engine };
         if (region.RdsInstanceHour.TryGetValue(engine, out var classes) && classes.TryGetValue(instanceClass, out var hourly))
-            yield return new($"RDS {engine} {name}{role}", 1, $"{instanceClass}{az}", hourly * copies * prices.HoursPerMonth, CostKind.Fixed);
+            yield return new($"RDS {engineName} {name}{role}", 1, $"{instanceClass}{az}", hourly * copies * prices.HoursPerMonth, CostKind.Fixed);
         else
-            yield return new($"Unpriced: RDS {engine} {instanceClass}", 1, "instance", 0, CostKind.Unpriced, $"{stack.Name}/{id}");
+            yield return new($"Unpriced: RDS {engineName} {instanceClass}", 1, "instance", 0, CostKind.Unpriced, $"{stack.Name}/{id}");
         var storageType = (string?)p["StorageType"] ?? (p["Iops"] is null ? "gp2" : "io1");
         var gib = Int(p["AllocatedStorage"]) ?? Int(source?["AllocatedStorage"]) ?? 0;
         if (region.RdsStorageGbMonth.TryGetValue(storageType, out var perGb))

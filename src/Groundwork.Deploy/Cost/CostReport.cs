@@ -60,7 +60,10 @@ internal sealed record CostReport(PriceTable Prices, string Size, IReadOnlyList<
         foreach (var environment in Environments)
         {
             text.AppendLine();
-            text.AppendLine(Invariant, $"{environment.Name} ({string.Join(", ", environment.Regions)}): {Usd(environment.MonthlyUsd)}/month");
+            var budget = CostBudgets.MonthlyUsd.TryGetValue(environment.Name, out var b) && Size == "base"
+                ? $" (budget {Usd(b)}{(environment.MonthlyUsd > b ? ": OVER" : "")})"
+                : "";
+            text.AppendLine(Invariant, $"{environment.Name} ({string.Join(", ", environment.Regions)}): {Usd(environment.MonthlyUsd)}/month{budget}");
             foreach (var line in environment.Lines)
             {
                 var marker = line.Kind switch { CostKind.Assumed => "  (assumed)", CostKind.Unpriced => "  (UNPRICED)", _ => "" };
@@ -78,8 +81,9 @@ internal sealed record CostReport(PriceTable Prices, string Size, IReadOnlyList<
     }
 
     /// <summary>The docs' cost section: totals, then each environment's lines (largest first).</summary>
-    public string ToMarkdown(IReadOnlyDictionary<string, double>? budgets = null)
+    public string ToMarkdown()
     {
+        var budgets = Size == "base" ? CostBudgets.MonthlyUsd : null;
         var text = new StringBuilder();
         text.AppendLine("| Environment | Monthly (USD) | Budget | Largest items |");
         text.AppendLine("|---|---:|---:|---|");

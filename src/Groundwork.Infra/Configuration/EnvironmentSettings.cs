@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace Groundwork.Infra.Configuration;
@@ -16,6 +17,12 @@ public sealed record EnvironmentSettings
     public required string HostedZoneId { get; init; }
     public required string VpcCidr { get; init; }
     public required int NatGateways { get; init; }
+    /// <summary>
+    /// When set, <see cref="NatGateways"/> NAT instances of this type (Graviton, e.g. t4g.nano) carry the private
+    /// subnets' outbound traffic instead of managed NAT gateways: a fraction of the price, but one instance is a single
+    /// point of failure for outbound traffic and its bandwidth is the instance's (docs/decisions.md, Cost).
+    /// </summary>
+    public string? NatInstanceType { get; init; }
     /// <summary>Production keeps data stores and buckets when a stack is deleted; staging does not.</summary>
     public required bool RetainData { get; init; }
     public required AppServerSettings AppServers { get; init; }
@@ -102,6 +109,8 @@ public sealed record ManagementSettings
     public required string VpcCidr { get; init; }
     public required ToolHostSettings Jenkins { get; init; }
     public required ToolHostSettings Sentry { get; init; }
+    /// <summary>The management VPC's outbound NAT: a NAT instance of this type, or a NAT gateway when unset.</summary>
+    public string? NatInstanceType { get; init; }
     public required int ArtifactRetentionDays { get; init; }
     /// <summary>The public hosted zone the tool hosts' names live in (sentry.&lt;domain&gt;: the TLS name of Sentry's ingest).</summary>
     public required string Domain { get; init; }
@@ -146,12 +155,16 @@ public static class EnvironmentFiles
     public static string Directory => Path.Combine(AppContext.BaseDirectory, "environments");
 
     /// <summary>The deployment environments, in a stable order (staging before production).</summary>
-    public static IReadOnlyList<EnvironmentSettings> LoadEnvironments() =>
-        new[] { "staging", "production" }.Select(LoadEnvironment).ToList();
+    /// <param name="size">
+    /// A size overlay (environments/sizes/&lt;size&gt;/&lt;name&gt;.json, merged over the environment's file as a JSON
+    /// merge patch): what the same code deploys at another row of docs/performance.md's sizing table. Null: the base size.
+    /// </param>
+    public static IReadOnlyList<EnvironmentSettings> LoadEnvironments(string? size = null) =>
+        new[] { "staging", "production" }.Select(name => LoadEnvironment(name, size)).ToList();
 
-    public static EnvironmentSettings LoadEnvironment(string name)
+    public static EnvironmentSettings LoadEnvironment(string name, string? size = null)
     {
-        var settings = Read<EnvironmentSettings>($"{name}.json");
+        var settings = Read<EnvironmentSettings>($"{name}.json", size);
         if (settings.Name != name)
             throw new InvalidDataException($"environments/{name}.json names itself '{settings.Name}'.");
         if (settings.AvailabilityZones.Count != 2)
@@ -160,12 +173,45 @@ public static class EnvironmentFiles
         return settings;
     }
 
-    public static ManagementSettings LoadManagement() => Read<ManagementSettings>("management.json");
+    public static ManagementSettings LoadManagement(string? size = null) => Read<ManagementSettings>("management.json", size);
 
-    private static T Read<T>(string file)
+    /// <summary>The sizes with an overlay folder (environments/sizes/*), besides the base size.</summary>
+    public static IReadOnlyList<string> Sizes =>
+        System.IO.Directory.Exists(Path.Combine(Directory, "sizes"))
+            ? System.IO.Directory.GetDirectories(Path.Combine(Directory, "sizes")).Select(d => Path.GetFileName(d)!).OrderBy(s => s.Length).ThenBy(s => s, StringComparer.Ordinal).ToList()
+            : [];
+
+    private static T Read<T>(string file, string? size = null)
     {
         var path = Path.Combine(Directory, file);
-        return JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json)
+        var text = File.ReadAllText(path);
+        if (size is not null)
+        {
+            var sizeDirectory = Path.Combine(Directory, "sizes", size);
+            if (!System.IO.Directory.Exists(sizeDirectory))
+                throw new InvalidDataException($"environments/sizes/{size}/ does not exist (sizes: {string.Join(", ", Sizes)}).");
+            var overlay = Path.Combine(sizeDirectory, file);
+            if (File.Exists(overlay))
+                text = MergePatch(JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip }),
+                    JsonNode.Parse(File.ReadAllText(overlay), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip }))!.ToJsonString();
+        }
+        return JsonSerializer.Deserialize<T>(text, Json)
             ?? throw new InvalidDataException($"{path} is empty.");
+    }
+
+    /// <summary>RFC 7386 JSON merge patch: objects merge member by member, null removes, anything else replaces.</summary>
+    internal static JsonNode? MergePatch(JsonNode? target, JsonNode? patch)
+    {
+        if (patch is not JsonObject patchObject)
+            return patch?.DeepClone();
+        var result = target is JsonObject targetObject ? (JsonObject)targetObject.DeepClone() : new JsonObject();
+        foreach (var (key, value) in patchObject)
+        {
+            if (value is null)
+                result.Remove(key);
+            else
+                result[key] = MergePatch(result[key], value);
+        }
+        return result;
     }
 }

@@ -40,8 +40,13 @@ public static class Hosts
     }
 
     /// <param name="image">The AMI; the latest Amazon Linux 2023 when null (hosts whose replacement loses nothing).</param>
+    /// <param name="detailedMonitoring">
+    /// 1-minute EC2 metrics ($2.10 an instance a month): for groups that scale on CPU; hosts of one (bastion, Metabase,
+    /// Jenkins, Sentry) have no scaling or alarm reading them.
+    /// </param>
     public static LaunchTemplate LaunchTemplate(Construct scope, string id, string name, string instanceType,
-        ISecurityGroup securityGroup, IRole role, Amazon.CDK.AWS.EC2.UserData userData, IMachineImage? image = null, int rootGiB = 20) =>
+        ISecurityGroup securityGroup, IRole role, Amazon.CDK.AWS.EC2.UserData userData, IMachineImage? image = null, int rootGiB = 20,
+        bool detailedMonitoring = true) =>
         new(scope, id, new LaunchTemplateProps
         {
             LaunchTemplateName = name,
@@ -54,6 +59,6 @@ public static class Hosts
             HttpTokens = LaunchTemplateHttpTokens.REQUIRED,
             HttpPutResponseHopLimit = 1,
             BlockDevices = [EncryptedRoot(rootGiB)],
-            DetailedMonitoring = true,
+            DetailedMonitoring = detailedMonitoring,
         });
 }

@@ -80,7 +80,7 @@ public sealed class AnalyticsStack : Stack
             "systemctl daemon-reload && systemctl enable --now metabase");
 
         var template = Hosts.LaunchTemplate(this, "MetabaseTemplate", $"groundwork-{env.Name}-metabase",
-            env.Analytics.InstanceType, groups.Analytics, role, userData);
+            env.Analytics.InstanceType, groups.Analytics, role, userData, detailedMonitoring: false);
         Metabase = new AutoScalingGroup(this, "Metabase", new AutoScalingGroupProps
         {
             AutoScalingGroupName = $"groundwork-{env.Name}-metabase",

@@ -197,7 +197,7 @@ public sealed class AppStack : Stack
         var bastionUserData = Amazon.CDK.AWS.EC2.UserData.ForLinux();
         bastionUserData.AddCommands("dnf upgrade -y --security");
         var bastionTemplate = Hosts.LaunchTemplate(this, "BastionTemplate", $"groundwork-{env.Name}-bastion",
-            env.Bastion.InstanceType, groups.Bastion, bastionRole, bastionUserData);
+            env.Bastion.InstanceType, groups.Bastion, bastionRole, bastionUserData, detailedMonitoring: false);
         Bastion = new AutoScalingGroup(this, "Bastion", new AutoScalingGroupProps
         {
             AutoScalingGroupName = $"groundwork-{env.Name}-bastion",

@@ -45,11 +45,15 @@ public sealed class ManagementStack : Stack
     public ManagementStack(Construct scope, string id, ManagementSettings settings,
         IReadOnlyList<EnvironmentSettings> environments, IStackProps props) : base(scope, id, props)
     {
+        // The pinned AMI here too: nothing in the management stack changes because AWS published an image.
+        var nat = NatProviders.For(settings.NatInstanceType,
+            MachineImage.GenericLinux(new Dictionary<string, string> { [settings.Region] = settings.ToolHostAmi }));
         Vpc = new Vpc(this, "Vpc", new VpcProps
         {
             VpcName = "groundwork-management",
             IpAddresses = IpAddresses.Cidr(settings.VpcCidr),
             AvailabilityZones = settings.AvailabilityZones.ToArray(),
+            NatGatewayProvider = nat,
             NatGateways = 1,
             SubnetConfiguration =
             [
@@ -69,6 +73,8 @@ public sealed class ManagementStack : Stack
                 ["All"] = new FlowLogOptions { TrafficType = FlowLogTrafficType.ALL, Destination = FlowLogDestination.ToCloudWatchLogs() },
             },
         });
+
+        NatProviders.Harden(nat, Vpc, settings.VpcCidr);
 
         var accessLogs = Buckets.AccessLogBucket(this, "AccessLogs", retain: true, receivesS3ServerAccessLogs: true);
         ArtifactsBucket = new Bucket(this, "Artifacts", new BucketProps
@@ -168,7 +174,7 @@ public sealed class ManagementStack : Stack
         var userData = Amazon.CDK.AWS.EC2.UserData.ForLinux();
         // Pinned in management.json: a new AMI is a deliberate change (docs/infrastructure.md).
         var template = Hosts.LaunchTemplate(this, $"{name}Template", groupName, host.InstanceType, securityGroup, role, userData,
-            MachineImage.GenericLinux(new Dictionary<string, string> { [settings.Region] = settings.ToolHostAmi }), rootGiB: 30);
+            MachineImage.GenericLinux(new Dictionary<string, string> { [settings.Region] = settings.ToolHostAmi }), rootGiB: 30, detailedMonitoring: false);
         var group = new AutoScalingGroup(this, name, new AutoScalingGroupProps
         {
             AutoScalingGroupName = groupName,

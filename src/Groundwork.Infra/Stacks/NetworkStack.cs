@@ -20,11 +20,13 @@ public sealed class NetworkStack : Stack
     public NetworkStack(Construct scope, string id, EnvironmentSettings env, ManagementStack management, IStackProps props)
         : base(scope, id, props)
     {
+        var nat = NatProviders.For(env.NatInstanceType);
         Vpc = new Vpc(this, "Vpc", new VpcProps
         {
             VpcName = $"groundwork-{env.Name}",
             IpAddresses = IpAddresses.Cidr(env.VpcCidr),
             AvailabilityZones = env.AvailabilityZones.ToArray(),
+            NatGatewayProvider = nat,
             NatGateways = env.NatGateways,
             NatGatewaySubnets = new SubnetSelection { SubnetGroupName = Tiers.Public },
             SubnetConfiguration =
@@ -52,6 +54,8 @@ public sealed class NetworkStack : Stack
                 ["All"] = new FlowLogOptions { TrafficType = FlowLogTrafficType.ALL, Destination = FlowLogDestination.ToCloudWatchLogs() },
             },
         });
+
+        NatProviders.Harden(nat, Vpc, env.VpcCidr);
 
         SecurityGroups = new TierSecurityGroups(this, "SecurityGroups", Vpc, env);
 
