@@ -1,6 +1,8 @@
+using Groundwork.Api.Links;
 using Groundwork.ServiceDefaults.AlbIdentity;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 
 namespace Groundwork.Api;
@@ -20,9 +22,9 @@ public static class ApiDocument
     {
         builder.Services.AddOpenApi(options =>
         {
-            options.AddDocumentTransformer((document, _, _) =>
+            options.AddDocumentTransformer((document, context, _) =>
             {
-                Describe(document);
+                Describe(document, context.ApplicationServices.GetRequiredService<IOptions<ShortLinkOptions>>().Value.PublicBaseUrl);
                 return Task.CompletedTask;
             });
             options.AddOperationTransformer((operation, context, _) =>
@@ -35,7 +37,7 @@ public static class ApiDocument
         return builder;
     }
 
-    private static void Describe(OpenApiDocument document)
+    private static void Describe(OpenApiDocument document, string? publicBaseUrl)
     {
         document.Info = new OpenApiInfo
         {
@@ -47,8 +49,13 @@ public static class ApiDocument
             // The repository carries no open-source licence: the API is not licensed to third parties.
             License = new OpenApiLicense { Name = "Proprietary (all rights reserved)" },
         };
-        // The default server is the request's base URL with a trailing slash; paths start with '/', so a client that
-        // joins them gets '//' (and redocly's no-server-trailing-slash rule refuses it).
+        // The public address where one is configured (the one short links are handed out on), so a client generated from
+        // the document of any instance calls the public endpoint; otherwise the request's base URL. Without the trailing
+        // slash the default has: paths start with '/', and a client joining them would send '//'.
+        if (!string.IsNullOrWhiteSpace(publicBaseUrl))
+        {
+            document.Servers = [new OpenApiServer { Url = publicBaseUrl.TrimEnd('/') }];
+        }
         foreach (var server in document.Servers ?? [])
         {
             server.Url = server.Url?.TrimEnd('/');
