@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Groundwork.Api.Links;
 using Groundwork.ServiceDefaults.AlbIdentity;
 using Microsoft.AspNetCore.Authorization;
@@ -27,6 +28,19 @@ public static class ApiDocument
                 Describe(document, context.ApplicationServices.GetRequiredService<IOptions<ShortLinkOptions>>().Value.PublicBaseUrl);
                 return Task.CompletedTask;
             });
+            // The audit entry's before/after are stored JSON (a JsonElement): name and describe them for what they are,
+            // rather than a generated client's model called "JsonElement".
+            options.CreateSchemaReferenceId = type => IsStoredJson(type.Type)
+                ? "AuditState"
+                : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                if (IsStoredJson(context.JsonTypeInfo.Type))
+                {
+                    schema.Description = "The link's state before or after the action as recorded, e.g. {\"url\": \"https://...\", \"disabled\": false}; null on the side that does not exist (after a delete).";
+                }
+                return Task.CompletedTask;
+            });
             options.AddOperationTransformer((operation, context, _) =>
             {
                 Secure(operation, context);
@@ -36,6 +50,8 @@ public static class ApiDocument
         });
         return builder;
     }
+
+    private static bool IsStoredJson(Type type) => (Nullable.GetUnderlyingType(type) ?? type) == typeof(JsonElement);
 
     private static void Describe(OpenApiDocument document, string? publicBaseUrl)
     {
