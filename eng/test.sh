@@ -26,6 +26,12 @@ if ! command -v cfn-lint >/dev/null; then
   if [ -x "$venv/bin/cfn-lint" ]; then export PATH="$venv/bin:$PATH"; fi
 fi
 
+# OpenAPI tooling for the Api contract tests: Kiota (pinned in .config/dotnet-tools.json) and redocly (pinned in
+# eng/openapi/package-lock.json). When either cannot be installed, those tests fail with a one-line reason.
+echo "==> OpenAPI tools: dotnet tool restore (Kiota), npm ci in eng/openapi (redocly)"
+dotnet tool restore >/dev/null || echo "dotnet tool restore failed: the generated-client test will fail"
+(cd eng/openapi && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || echo "npm ci in eng/openapi failed: the redocly lint test will fail"
+
 status=0
 web_passed=0; web_failed=0; web_skipped=0
 if [ -f web/package.json ]; then

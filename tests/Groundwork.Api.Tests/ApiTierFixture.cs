@@ -1,6 +1,9 @@
 using Groundwork.LocalServers;
 using Groundwork.ServiceDefaults.Data;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
@@ -92,11 +95,17 @@ public sealed class ApiInstance : WebApplicationFactory<Program>
         builder.UseSetting("Links:CreatePerClientPerMinute", _createLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Clicks:FlushInterval", "00:00:01");
         builder.UseEnvironment("Production");
+        // Every status this instance answers is recorded for the contract test (OpenAPI document vs. observed).
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, Contract.ObservedStatusesStartupFilter>());
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
         }
     }
+
+    /// <summary>The base URL of the real Kestrel server, after <c>UseKestrel(0)</c> and <c>StartServer()</c>.</summary>
+    public string ServerAddress() =>
+        Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
 
     public HttpClient Client() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 }

@@ -24,17 +24,33 @@ public static class AdminEndpoints
 
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/admin/api").RequireAuthorization(AlbIdentityDefaults.AdminPolicy).WithTags("Admin");
+        // Every admin operation answers 401 (no valid ALB identity) and 403 (signed in, not an admin); those that read or
+        // write the database also 503. The contract tests hold these declarations to the code.
+        var admin = app.MapGroup("/admin/api").RequireAuthorization(AlbIdentityDefaults.AdminPolicy).WithTags("Admin")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         admin.MapGet("/me", (ClaimsPrincipal user) => new AdminUser(
             user.FindFirstValue("email") ?? user.FindFirstValue(ClaimTypes.Email),
-            user.FindFirstValue("sub") ?? user.FindFirstValue(ClaimTypes.NameIdentifier)));
-        admin.MapGet("/links", SearchAsync).ProducesProblem(400);
+            user.FindFirstValue("sub") ?? user.FindFirstValue(ClaimTypes.NameIdentifier)))
+            .WithName("getCurrentAdmin").WithSummary("Who is signed in")
+            .Produces<AdminUser>();
+        admin.MapGet("/links", SearchAsync)
+            .WithName("searchLinks").WithSummary("Search links, newest first")
+            .WithDescription("Filters: exact `slug`, `q` (part of the target URL), `createdFrom`/`createdTo` (ISO 8601); paged by `page` and `pageSize` (at most 200).")
+            .Produces<Paged<AdminLink>>().ProducesProblem(400).ProducesProblem(503);
         admin.MapPost("/links/{slug}/disable", (string slug, ClaimsPrincipal user, Database db, LinkCache cache, TimeProvider time, CancellationToken ct) =>
-            SetDisabledAsync(slug, true, user, db, cache, time, ct)).ProducesProblem(404);
+            SetDisabledAsync(slug, true, user, db, cache, time, ct))
+            .WithName("disableLink").WithSummary("Disable a link (its redirect answers 410)")
+            .Produces<AdminLink>().ProducesProblem(404).ProducesProblem(503);
         admin.MapPost("/links/{slug}/enable", (string slug, ClaimsPrincipal user, Database db, LinkCache cache, TimeProvider time, CancellationToken ct) =>
-            SetDisabledAsync(slug, false, user, db, cache, time, ct)).ProducesProblem(404);
-        admin.MapDelete("/links/{slug}", DeleteAsync).ProducesProblem(404);
-        admin.MapGet("/audit", AuditAsync).ProducesProblem(400);
+            SetDisabledAsync(slug, false, user, db, cache, time, ct))
+            .WithName("enableLink").WithSummary("Enable a disabled link again")
+            .Produces<AdminLink>().ProducesProblem(404).ProducesProblem(503);
+        admin.MapDelete("/links/{slug}", DeleteAsync)
+            .WithName("deleteLink").WithSummary("Delete a link and its clicks")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(404).ProducesProblem(503);
+        admin.MapGet("/audit", AuditAsync)
+            .WithName("listAuditEntries").WithSummary("List admin actions, newest first")
+            .Produces<Paged<AuditEntry>>().ProducesProblem(400).ProducesProblem(503);
         return app;
     }
 

@@ -26,17 +26,32 @@ public static class LinkEndpoints
 
     public static IEndpointRouteBuilder MapLinks(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/links").WithTags("Links");
+        // Public: no sign-in. Each operation declares every status it answers (the contract tests hold this to the code):
+        // 503 wherever the database or the shared cache is needed, 429 where a rate limit applies.
+        var api = app.MapGroup("/api/links").WithTags("Links").AllowAnonymous();
         api.MapPost("/", CreateAsync).RequireRateLimiting(CreatePolicy)
+            .WithName("createLink").WithSummary("Create a short link")
+            .WithDescription("Stores the target URL under a random slug, or under the custom slug given. The short URL is in `shortUrl`.")
             .Accepts<CreateLinkRequest>("application/json")
             .Produces<CreatedLink>(StatusCodes.Status201Created)
-            .ProducesProblem(400).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415).ProducesProblem(429);
-        api.MapGet("/{slug}", StatsAsync).Produces<LinkStats>().ProducesProblem(404);
-        api.MapGet("/{slug}/clicks", ClicksAsync).Produces<ClickSeriesResponse>().ProducesProblem(400).ProducesProblem(404);
+            .ProducesProblem(400).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415).ProducesProblem(429).ProducesProblem(503);
+        api.MapGet("/{slug}", StatsAsync)
+            .WithName("getLinkStats").WithSummary("Get a link and its click count")
+            .Produces<LinkStats>().ProducesProblem(404).ProducesProblem(503);
+        api.MapGet("/{slug}/clicks", ClicksAsync)
+            .WithName("getClickSeries").WithSummary("Get a link's clicks over time")
+            .WithDescription("Clicks per minute, hour or day between `from` and `to` (ISO 8601).")
+            .Produces<ClickSeriesResponse>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(503);
 
         // The hot path: short links live at the root. Literal routes (/api, /admin, /health, /openapi) win over it.
-        app.MapMethods("/{slug}", ["GET", "HEAD"], RedirectAsync).WithTags("Redirect")
-            .Produces(StatusCodes.Status302Found).ProducesProblem(404).ProducesProblem(410);
+        // GET and HEAD are two operations (one operationId each) on the same handler.
+        app.MapGet("/{slug}", RedirectAsync).WithTags("Redirect").AllowAnonymous()
+            .WithName("followShortLink").WithSummary("Follow a short link (counts a click)")
+            .WithDescription("Redirects with 302 to the target URL (`Location`); not cacheable, so every click reaches an app server.")
+            .Produces(StatusCodes.Status302Found).ProducesProblem(404).ProducesProblem(410).ProducesProblem(503);
+        app.MapMethods("/{slug}", [HttpMethods.Head], RedirectAsync).WithTags("Redirect").AllowAnonymous()
+            .WithName("checkShortLink").WithSummary("Check a short link without counting a click")
+            .Produces(StatusCodes.Status302Found).ProducesProblem(404).ProducesProblem(410).ProducesProblem(503);
         return app;
     }
 
