@@ -176,7 +176,6 @@ public static class ToolUserData
                 "After=docker.service",
                 "[Service]",
                 "Type=oneshot",
-                "RemainAfterExit=yes",
                 "WorkingDirectory=/opt/sentry",
                 $"Environment=SENTRY_DIR=/opt/sentry REGION={s.Region} ADMIN_SECRET={s.AdminSecret}",
                 $"Environment=\"DSN_SECRETS={dsnSecrets}\"",
@@ -185,10 +184,19 @@ public static class ToolUserData
                 "TimeoutStartSec=3600",
                 "[Install]",
                 "WantedBy=multi-user.target"),
+            // Hourly too: an environment deployed after the management stack gets its DSN within the hour.
+            Unit("/etc/systemd/system/groundwork-sentry-configure.timer",
+                "[Unit]",
+                "Description=Configure self-hosted Sentry again (DSN secrets of environments deployed since)",
+                "[Timer]",
+                "OnUnitActiveSec=1h",
+                "[Install]",
+                "WantedBy=timers.target"),
             "systemctl daemon-reload",
             // Start waits for the oneshot: the boot (and the CloudFormation signal) fails when the configuration does.
-            "systemctl enable groundwork-sentry-configure",
+            "systemctl enable groundwork-sentry-configure groundwork-sentry-configure.timer",
             "systemctl start groundwork-sentry-configure",
+            "systemctl start groundwork-sentry-configure.timer",
         ];
     }
 
