@@ -129,9 +129,9 @@ public sealed class SecurityInvariantsTests(SynthesizedApp app)
         var templates = app.AllResources("AWS::EC2::LaunchTemplate").ToList();
         Assert.NotEmpty(templates);
         Assert.All(templates, t => Assert.Equal("required", (string?)t.Properties["LaunchTemplateData"]!["MetadataOptions"]?["HttpTokens"]));
-        // Every host is launched from one of those templates: Jenkins and Sentry are groups of one, not bare instances.
+        // Every host is launched from one of those templates: Jenkins, its build agent and Sentry are groups of one, not bare instances.
         Assert.Empty(app.AllResources("AWS::EC2::Instance"));
-        Assert.Equal(2 * 3 + 2, templates.Count);
+        Assert.Equal(2 * 3 + 3, templates.Count);
     }
 
     [Fact]
@@ -174,7 +174,7 @@ public sealed class SecurityInvariantsTests(SynthesizedApp app)
             Assert.DoesNotContain(actions, a => a.EndsWith(":*", StringComparison.Ordinal) || a.StartsWith("s3:Put", StringComparison.Ordinal) || a.StartsWith("s3:Delete", StringComparison.Ordinal));
         }
         var roles = app.AllResources("AWS::IAM::Role").Where(r => TemplateQueries.Text(r.Properties["AssumeRolePolicyDocument"]).Contains("ec2.amazonaws.com")).ToList();
-        // app servers, bastion, Metabase per environment + Jenkins and Sentry.
-        Assert.Equal(2 * 3 + 2, roles.Count);
+        // app servers, bastion, Metabase per environment + the Jenkins controller, its build agent (the jobs' role) and Sentry.
+        Assert.Equal(2 * 3 + 3, roles.Count);
     }
 }

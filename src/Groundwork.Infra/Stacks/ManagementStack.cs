@@ -111,8 +111,8 @@ public sealed class ManagementStack : Stack
 
         JenkinsRole = Hosts.InstanceRole(this, "JenkinsRole", "Jenkins build agent: runs the jobs; writes artifacts, assumes the environment deploy roles");
         ArtifactsBucket.GrantReadWrite(JenkinsRole, "groundwork-*");
-        JenkinsAdminSecret = ToolSecret("JenkinsAdmin", "groundwork/management/jenkins/admin", "admin", "Jenkins' admin user (JCasC local user 'admin')");
-        JenkinsAgentSecret = ToolSecret("JenkinsAgent", "groundwork/management/jenkins/agent", "groundwork-agent", "The Debian build agent's Jenkins account (Swarm client)");
+        JenkinsAdminSecret = ToolSecret("JenkinsAdminSecret", "groundwork/management/jenkins/admin", "admin", "Jenkins' admin user (JCasC local user 'admin')");
+        JenkinsAgentSecret = ToolSecret("JenkinsAgentSecret", "groundwork/management/jenkins/agent", "groundwork-agent", "The Debian build agent's Jenkins account (Swarm client)");
         JenkinsControllerRole = Hosts.InstanceRole(this, "JenkinsControllerRole", "Jenkins controller: attaches its data volume, reads the passwords JCasC needs");
         JenkinsAdminSecret.GrantRead(JenkinsControllerRole);
         JenkinsAgentSecret.GrantRead(JenkinsControllerRole);
@@ -120,7 +120,7 @@ public sealed class ManagementStack : Stack
         JenkinsAgent(settings);
 
         SentryHost = settings.SentryHost;
-        SentryAdminSecret = ToolSecret("SentryAdmin", "groundwork/management/sentry/admin", $"admin@{settings.Domain}", "Self-hosted Sentry's admin user (username: e-mail)");
+        SentryAdminSecret = ToolSecret("SentryAdminSecret", "groundwork/management/sentry/admin", $"admin@{settings.Domain}", "Self-hosted Sentry's admin user (username: e-mail)");
         var sentryRole = Hosts.InstanceRole(this, "SentryRole", "Sentry host: attaches its data volume; writes the environments' DSN secrets; CloudWatch");
         SentryAdminSecret.GrantRead(sentryRole);
         // The DSN secrets live in the environments' monitoring stacks (created later, same account and region): named, not referenced.
@@ -142,9 +142,6 @@ public sealed class ManagementStack : Stack
         foreach (var environment in environments)
             DeployRole(environment);
 
-        Nag.Suppress(sentryRole, new NagSuppression("AwsSolutions-IAM5",
-            "The environments' DSN secrets are named (groundwork/<env>/sentry/dsn) and created by later stacks; the -?????? suffix is the random part Secrets Manager appends to every secret ARN.",
-            environments.Select(e => $"Resource::arn:aws:secretsmanager:{e.Region}:{e.Account}:secret:{e.SecretPrefix}/sentry/dsn-??????").ToArray()));
         Nag.Suppress(JenkinsRole, new NagSuppression("AwsSolutions-IAM5",
             "Jenkins uploads artifacts of any version: object keys are versioned names under groundwork-*; the S3 actions are the CDK grant's minimal read/write set.",
             "Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*", "Action::s3:DeleteObject*", "Action::s3:Abort*",
