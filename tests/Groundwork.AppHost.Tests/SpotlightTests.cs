@@ -14,8 +14,18 @@ namespace Groundwork.AppHost.Tests;
 /// through the instance's real Sentry SDK, and Spotlight serves it on its event stream (/stream, what its UI reads).
 /// A stack of its own: the test breaks the schema to make the error real.
 /// </summary>
+[Collection(Name)]
 public sealed class SpotlightTests(SpotlightTests.Stack stack, ITestOutputHelper output) : IClassFixture<SpotlightTests.Stack>
 {
+    public const string Name = "spotlight";
+
+    /// <summary>
+    /// Alone: a stack reads its ports from process-wide environment variables when it starts, so two stacks starting
+    /// in parallel (this one and LocalStackTests') could take each other's ports.
+    /// </summary>
+    [CollectionDefinition(Name, DisableParallelization = true)]
+    public sealed class Collection;
+
     public sealed class Stack : LocalStack;
 
     [Fact]
