@@ -126,14 +126,18 @@ public static class ToolUserData
         "set -euo pipefail",
         "export DEBIAN_FRONTEND=noninteractive",
         "apt-get update",
-        "apt-get install -y openjdk-17-jre-headless git jq curl awscli sudo ca-certificates gnupg python3 python3-venv",
-        // .NET SDK 10 (Microsoft's Debian 12 repository) and Node 20 (NodeSource): the versions the repository builds with.
+        "apt-get install -y git jq curl awscli sudo ca-certificates gnupg python3 python3-venv",
+        // Java 21 like the controller (Debian 12 ships 17; recent Jenkins wants its agents on the controller's Java):
+        // Eclipse Temurin's repository. .NET SDK 10 (Microsoft's Debian 12 repository) and Node 20 (NodeSource): the
+        // versions the repository builds with.
+        "curl -fsSL https://packages.adoptium.net/artifactory/api/gpg/key/public | gpg --dearmor --yes -o /usr/share/keyrings/adoptium.gpg",
+        "echo 'deb [signed-by=/usr/share/keyrings/adoptium.gpg] https://packages.adoptium.net/artifactory/deb bookworm main' > /etc/apt/sources.list.d/adoptium.list",
         "curl -fsSL -o /tmp/packages-microsoft-prod.deb https://packages.microsoft.com/config/debian/12/packages-microsoft-prod.deb",
         "dpkg -i /tmp/packages-microsoft-prod.deb",
         "curl -fsSL https://deb.nodesource.com/gpgkey/nodesource-repo.gpg.key | gpg --dearmor --yes -o /usr/share/keyrings/nodesource.gpg",
         "echo 'deb [signed-by=/usr/share/keyrings/nodesource.gpg] https://deb.nodesource.com/node_20.x nodistro main' > /etc/apt/sources.list.d/nodesource.list",
         "apt-get update",
-        "apt-get install -y dotnet-sdk-10.0 nodejs",
+        "apt-get install -y temurin-21-jre dotnet-sdk-10.0 nodejs",
         "id jenkins >/dev/null 2>&1 || useradd --system --create-home --home-dir /var/lib/jenkins-agent --shell /bin/bash jenkins",
         // ./groundwork installs its OS packages with sudo apt-get when not root: that, and nothing else.
         "echo 'jenkins ALL=(root) NOPASSWD: /usr/bin/apt-get' > /etc/sudoers.d/groundwork-agent",
