@@ -48,6 +48,12 @@ if [ -f web/package.json ]; then
   fi
 fi
 
+# Spotlight (Sentry's local tool) for the AppHost tests: pinned by tools/spotlight/package-lock.json.
+if [ ! -d tools/spotlight/node_modules/@spotlightjs/spotlight ]; then
+  echo "==> tools/spotlight: npm ci"
+  (cd tools/spotlight && npm ci --no-audit --no-fund --loglevel=error) || echo "Spotlight could not be installed: the Spotlight test will fail"
+fi
+
 echo "==> dotnet build"
 if ! dotnet build Groundwork.slnx -c Debug -nologo -clp:ErrorsOnly; then
   echo "0 passed, 1 failed"

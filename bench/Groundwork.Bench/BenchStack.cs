@@ -80,6 +80,8 @@ public sealed class BenchStack : IAsyncDisposable
             ["GROUNDWORK_REPLICA_PORT"] = S(Port()),
             ["GROUNDWORK_REDIS_PORT"] = S(redisPort),
             ["GROUNDWORK_SECRETS_PORT"] = S(Port()),
+            // Spotlight (Sentry's local tool) too, beside a developer's on 8969.
+            ["GROUNDWORK_SPOTLIGHT_PORT"] = S(Port()),
             ["GROUNDWORK_DATA_DIR"] = Path.Combine(dataDirectory, "data"),
             // Creation is rate limited per client; the load generator is one client.
             ["GROUNDWORK_CREATE_LIMIT"] = "100000000",

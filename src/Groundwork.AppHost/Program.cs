@@ -21,6 +21,10 @@ var migrations = builder.AddProject<Projects.Groundwork_Api>("migrations", launc
     .WithEnvironment(LocalAppCredentials.MigrateEnvironment(secretsUrl)).WaitFor(secrets.Secrets)
     .WithoutOtlpRetry();
 
+// Sentry's local tool: the instances' Sentry SDK sends their errors to it (no DSN, nothing leaves the machine).
+var spotlightPort = SpotlightTier.Port;
+var spotlight = builder.AddSpotlight(topology, spotlightPort);
+
 var edgeUrl = $"http://127.0.0.1:{topology.EdgePort}";
 var adminEmails = Environment.GetEnvironmentVariable("GROUNDWORK_ADMIN_EMAILS") ?? "admin@example.com";
 var edge = builder.AddProject<Projects.Groundwork_Edge>("edge", launchProfileName: null)
@@ -52,6 +56,10 @@ for (var i = 1; i <= topology.ApiPorts.Length; i++)
         .WithHttpHealthCheck("/health/ready")
         .WithoutOtlpRetry()
         .WithPassThroughSettings();
+    if (spotlight is not null)
+    {
+        api.WithEnvironment("Sentry__Spotlight", "http://127.0.0.1:" + spotlightPort.ToString(System.Globalization.CultureInfo.InvariantCulture)).WaitFor(spotlight);
+    }
     var target = "http://127.0.0.1:" + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
     edge.WithEnvironment($"Edge__Targets__{name}", target);
 }

@@ -26,7 +26,7 @@ public sealed class EncryptionInvariantsTests(SynthesizedApp app)
     {
         var templates = app.AllResources("AWS::EC2::LaunchTemplate")
             .Where(t => t.Properties["LaunchTemplateData"]!["ImageId"] is not null).ToList();
-        Assert.Equal(2 * 3 + 2, templates.Count); // app servers, bastion, Metabase per environment; Jenkins and Sentry
+        Assert.Equal(2 * 3 + 3, templates.Count); // app servers, bastion, Metabase per environment; Jenkins, its build agent and Sentry
         Assert.All(templates, t =>
         {
             var devices = TemplateQueries.Array(t.Properties["LaunchTemplateData"]!["BlockDeviceMappings"]).ToList();

@@ -13,8 +13,10 @@ public sealed class ManagementAndMonitoringTests(SynthesizedApp app)
         Assert.All(app.Resources(Management, "AWS::EC2::Instance"), i => Assert.False((bool?)i.Properties["SourceDestCheck"]));
         Assert.Equal(app.Management.NatInstanceType is null ? 0 : 1, app.Resources(Management, "AWS::EC2::Instance").Count());
         Assert.Empty(app.Resources(Management, "AWS::EC2::VolumeAttachment"));
-        var groups = app.Resources(Management, "AWS::AutoScaling::AutoScalingGroup").ToList();
-        Assert.Equal(new[] { "groundwork-jenkins", "groundwork-sentry" }, groups.Select(g => (string)g.Properties["AutoScalingGroupName"]!).Order());
+        var all = app.Resources(Management, "AWS::AutoScaling::AutoScalingGroup").ToList();
+        Assert.Equal(new[] { "groundwork-jenkins", "groundwork-jenkins-agent", "groundwork-sentry" }, all.Select(g => (string)g.Properties["AutoScalingGroupName"]!).Order());
+        // The build agent is stateless (ManagementToolsTemplateTests); the tool hosts keep their data on volumes.
+        var groups = all.Where(g => (string?)g.Properties["AutoScalingGroupName"] != "groundwork-jenkins-agent").ToList();
         var volumes = app.Resources(Management, "AWS::EC2::Volume").ToList();
         Assert.Equal(2, volumes.Count);
         Assert.All(volumes, v => Assert.Equal("Retain", (string?)v.Body["DeletionPolicy"]));

@@ -129,9 +129,9 @@ public sealed class SecurityInvariantsTests(SynthesizedApp app)
         var templates = app.AllResources("AWS::EC2::LaunchTemplate").ToList();
         Assert.NotEmpty(templates);
         Assert.All(templates, t => Assert.Equal("required", (string?)t.Properties["LaunchTemplateData"]!["MetadataOptions"]?["HttpTokens"]));
-        // Every host is launched from one of those templates: Jenkins and Sentry are groups of one, not bare instances.
-        // The only bare instances are NAT instances (the CDK's NAT provider creates them), each bound to a launch template
-        // of its own that requires IMDSv2 (InstanceRequireImdsv2Aspect).
+        // Every host is launched from one of those templates: Jenkins, its build agent and Sentry are groups of one, not
+        // bare instances. The only bare instances are NAT instances (the CDK's NAT provider creates them), each bound to a
+        // launch template of its own that requires IMDSv2 (InstanceRequireImdsv2Aspect).
         var instances = app.AllResources("AWS::EC2::Instance").ToList();
         Assert.All(instances, i =>
         {
@@ -139,7 +139,7 @@ public sealed class SecurityInvariantsTests(SynthesizedApp app)
             Assert.NotNull(i.Properties["LaunchTemplate"]?["LaunchTemplateName"]);
         });
         Assert.Equal(app.Environments.Where(e => e.NatInstanceType is not null).Sum(e => e.NatGateways) + (app.Management.NatInstanceType is null ? 0 : 1), instances.Count);
-        Assert.Equal(2 * 3 + 2 + instances.Count, templates.Count);
+        Assert.Equal(2 * 3 + 3 + instances.Count, templates.Count);
     }
 
     [Fact]
@@ -182,9 +182,10 @@ public sealed class SecurityInvariantsTests(SynthesizedApp app)
             Assert.DoesNotContain(actions, a => a.EndsWith(":*", StringComparison.Ordinal) || a.StartsWith("s3:Put", StringComparison.Ordinal) || a.StartsWith("s3:Delete", StringComparison.Ordinal));
         }
         var roles = app.AllResources("AWS::IAM::Role").Where(r => TemplateQueries.Text(r.Properties["AssumeRolePolicyDocument"]).Contains("ec2.amazonaws.com")).ToList();
-        // app servers, bastion, Metabase per environment + Jenkins and Sentry, + one per NAT instance (no policy: it only forwards).
+        // app servers, bastion, Metabase per environment + the Jenkins controller, its build agent (the jobs' role) and
+        // Sentry, + one per NAT instance (no policy: it only forwards).
         var natInstances = app.AllResources("AWS::EC2::Instance").ToList();
-        Assert.Equal(2 * 3 + 2 + natInstances.Count, roles.Count);
+        Assert.Equal(2 * 3 + 3 + natInstances.Count, roles.Count);
         Assert.All(roles.Where(r => r.LogicalId.Contains("NatInstance", StringComparison.Ordinal)), r => Assert.Null(r.Properties["ManagedPolicyArns"]));
     }
 }

@@ -140,9 +140,12 @@ public sealed class ToolHostTests(SynthesizedApp app)
             Assert.Equal(new[] { 22 }, Inline(groups[host]).Keys);
             Assert.Equal(Cidrs("public"), Inline(groups[host])[22]);
         }
-        // Sentry's own port: one rule, from the ingest ALB's group.
+        // Sentry's own port: one rule, from the ingest ALB's group. Jenkins' port: from its own group only (the build agent).
         var extra = app.Resources(Management, "AWS::EC2::SecurityGroupIngress").ToList();
-        var rule = Assert.Single(extra);
+        var jenkins = Assert.Single(extra, r => app.Target(Management, r.Properties["GroupId"])!.LogicalId == groups["Jenkins"].LogicalId);
+        Assert.Equal(groups["Jenkins"].LogicalId, app.Target(Management, jenkins.Properties["SourceSecurityGroupId"])!.LogicalId);
+        Assert.Equal(Groundwork.Infra.Stacks.ManagementStack.JenkinsPort, (int)jenkins.Properties["FromPort"]!);
+        var rule = Assert.Single(extra, r => r != jenkins);
         Assert.Equal(groups["Sentry"].LogicalId, app.Target(Management, rule.Properties["GroupId"])!.LogicalId);
         Assert.Equal(groups["SentryIngest"].LogicalId, app.Target(Management, rule.Properties["SourceSecurityGroupId"])!.LogicalId);
         Assert.Equal(9000, (int)rule.Properties["FromPort"]!);

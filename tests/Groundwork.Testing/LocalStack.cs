@@ -26,6 +26,9 @@ public class LocalStack : IAsyncLifetime
     public int RedisPort { get; private set; }
     /// <summary>The local Secrets Manager stand-in (served by the AppHost, in this process).</summary>
     public int SecretsPort { get; private set; }
+    /// <summary>Spotlight, Sentry's local tool, which the instances' Sentry SDK sends errors to.</summary>
+    public int SpotlightPort { get; private set; }
+    public Uri SpotlightUrl => new($"http://127.0.0.1:{SpotlightPort}");
     public Uri EdgeUrl => new($"http://127.0.0.1:{EdgePort}");
     public TimeSpan StartUpTime { get; private set; }
     public string DataDirectory => _dataDirectory;
@@ -37,12 +40,13 @@ public class LocalStack : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var ports = Enumerable.Range(0, ApiInstances + 4).Select(_ => FreePort()).Distinct().ToArray();
+        var ports = Enumerable.Range(0, ApiInstances + 5).Select(_ => FreePort()).Distinct().ToArray();
         PrimaryPort = ports[0];
         ReplicaPort = ports[1];
         RedisPort = ports[2];
         SecretsPort = ports[3];
-        ApiPorts = ports[4..];
+        SpotlightPort = ports[4];
+        ApiPorts = ports[5..];
         var settings = new Dictionary<string, string>
         {
             ["GROUNDWORK_EDGE_PORT"] = EdgePort.ToString(),
@@ -52,6 +56,7 @@ public class LocalStack : IAsyncLifetime
             ["GROUNDWORK_REPLICA_PORT"] = ReplicaPort.ToString(),
             ["GROUNDWORK_REDIS_PORT"] = RedisPort.ToString(),
             ["GROUNDWORK_SECRETS_PORT"] = SecretsPort.ToString(),
+            ["GROUNDWORK_SPOTLIGHT_PORT"] = SpotlightPort.ToString(),
             ["GROUNDWORK_DATA_DIR"] = _dataDirectory,
         };
         foreach (var (key, value) in Environment)

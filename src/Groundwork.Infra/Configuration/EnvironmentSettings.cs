@@ -122,6 +122,18 @@ public sealed record ManagementSettings
     public required IReadOnlyDictionary<string, string> AmazonLinux2023Amis { get; init; }
     /// <summary>How long the daily snapshots of the tool hosts' data volumes are kept.</summary>
     public required int ToolDataBackupRetentionDays { get; init; }
+    /// <summary>The Git repository the Jenkins jobs check out (GROUNDWORK_REPO_URL of ci/jenkins/jenkins.yaml).</summary>
+    public required string RepositoryUrl { get; init; }
+    /// <summary>The Debian build agent Jenkins runs its jobs on (`./groundwork test` needs apt).</summary>
+    public required JenkinsAgentHostSettings JenkinsAgent { get; init; }
+    /// <summary>The Debian 12 AMI of the build agent, per region; pinned like <see cref="AmazonLinux2023Amis"/>.</summary>
+    public required IReadOnlyDictionary<string, string> Debian12Amis { get; init; }
+
+    /// <summary>The pinned Debian AMI of the management region; synth stops with a one-line message when it is missing or malformed.</summary>
+    public string JenkinsAgentAmi =>
+        Debian12Amis.TryGetValue(Region, out var ami) && System.Text.RegularExpressions.Regex.IsMatch(ami, "^ami-[0-9a-f]{8}([0-9a-f]{9})?$")
+            ? ami
+            : throw new InvalidDataException($"environments/management.json: debian12Amis has no valid AMI id for {Region}.");
 
     public string SentryHost => $"sentry.{Domain}";
 
@@ -133,6 +145,13 @@ public sealed record ManagementSettings
 
     /// <summary>Deterministic so that stacks in any region can name it without a cross-stack reference.</summary>
     public string ArtifactsBucketName => $"groundwork-artifacts-{Account}-{Region}";
+}
+
+public sealed record JenkinsAgentHostSettings
+{
+    public required string InstanceType { get; init; }
+    /// <summary>Workspace, NuGet/npm caches, the test run's servers and browsers live on the root volume.</summary>
+    public required int RootVolumeGiB { get; init; }
 }
 
 public sealed record ToolHostSettings

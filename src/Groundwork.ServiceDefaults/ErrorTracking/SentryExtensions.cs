@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Sentry.Extensibility;
+using Sentry.Protocol.Envelopes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
@@ -7,13 +9,21 @@ namespace Groundwork.ServiceDefaults.ErrorTracking;
 
 /// <summary>
 /// Error tracking with the self-hosted Sentry of the management VPC. Off unless <c>Sentry:Dsn</c> (or
-/// <c>SENTRY_DSN</c>) is set, so local runs and tests send nothing anywhere.
+/// <c>SENTRY_DSN</c>) is set, so tests send nothing anywhere. Locally, <c>Sentry:Spotlight</c> (set by the AppHost)
+/// names Sentry's local tool, Spotlight (e.g. http://127.0.0.1:8969): the SDK then sends there and nowhere else.
 /// </summary>
 public static class SentryExtensions
 {
     public static IHostApplicationBuilder AddErrorTracking(this IHostApplicationBuilder builder)
     {
         var dsn = builder.Configuration["Sentry:Dsn"] ?? builder.Configuration["SENTRY_DSN"];
+        var spotlight = string.IsNullOrWhiteSpace(dsn) ? SpotlightUrl(builder.Configuration["Sentry:Spotlight"]) : null;
+        if (spotlight is not null)
+        {
+            // The 6.x SDK does not start without a DSN (getsentry/sentry-dotnet#3481): a placeholder naming Spotlight,
+            // and a transport that drops what would go to it, so Spotlight's own transport is the only sender.
+            dsn = $"{spotlight.Scheme}://spotlight@{spotlight.Authority}/0";
+        }
         if (string.IsNullOrWhiteSpace(dsn) || builder is not WebApplicationBuilder web)
         {
             return builder;
@@ -34,7 +44,26 @@ public static class SentryExtensions
             });
             options.SendDefaultPii = false;
             options.TracesSampleRate = 0; // traces go to OTLP; Sentry gets errors only
+            if (spotlight is not null)
+            {
+                options.EnableSpotlight = true;
+                options.SpotlightUrl = new Uri(spotlight, "/stream").ToString();
+                options.Transport = new NoSentryServer();
+            }
         });
         return builder;
+    }
+
+    /// <summary>The Spotlight URL (http or https, absolute), or null when it is not set or not a URL.</summary>
+    public static Uri? SpotlightUrl(string? value) =>
+        !string.IsNullOrWhiteSpace(value) && Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" ? url : null;
+
+    /// <summary>
+    /// The transport behind Spotlight's (the SDK wraps the configured transport in its Spotlight transport, which sends
+    /// each envelope to Spotlight and then here): locally there is no Sentry server, so nothing more is sent.
+    /// </summary>
+    private sealed class NoSentryServer : ITransport
+    {
+        public Task SendEnvelopeAsync(Envelope envelope, CancellationToken cancellationToken = default) => Task.CompletedTask;
     }
 }

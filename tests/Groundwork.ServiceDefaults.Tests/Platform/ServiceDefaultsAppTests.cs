@@ -79,6 +79,32 @@ public sealed class ServiceDefaultsAppTests
     }
 
     [Fact]
+    public async Task With_only_a_spotlight_url_errors_go_to_spotlights_stream_and_nowhere_else()
+    {
+        // Spotlight's side of the SDK's Spotlight transport: POST /stream with the envelope content type.
+        await using var spotlight = await FakeCollector.StartAsync();
+        var (app, client) = await StartAsync(new() { ["Sentry:Spotlight"] = spotlight.Url });
+        await using var _ = app;
+
+        Assert.Equal(HttpStatusCode.InternalServerError, (await client.GetAsync("/boom")).StatusCode);
+
+        var received = await spotlight.WaitForAsync(r => r.Path == "/stream"
+            && r.Headers.GetValueOrDefault("Content-Type", "").StartsWith("application/x-sentry-envelope", StringComparison.Ordinal)
+            && Encoding.UTF8.GetString(r.Body).Contains("InvalidProgramException"), TimeSpan.FromSeconds(15));
+        Assert.True(received, $"no envelope on Spotlight's /stream; got {string.Join(", ", spotlight.Requests.Select(r => r.Path))}");
+        // The placeholder DSN (the SDK needs one) is never sent to: Spotlight's transport is the only sender.
+        Assert.DoesNotContain(spotlight.Requests, r => r.Path.Contains("/envelope", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("not a url")]
+    [InlineData("ftp://127.0.0.1:8969")]
+    public void A_missing_or_unusable_spotlight_url_leaves_error_tracking_off(string? value) =>
+        Assert.Null(Groundwork.ServiceDefaults.ErrorTracking.SentryExtensions.SpotlightUrl(value));
+
+    [Fact]
     public async Task Traces_are_exported_over_otlp_with_the_configured_api_key_header()
     {
         await using var newRelic = await FakeCollector.StartAsync();

@@ -1,0 +1,232 @@
+using System.Text;
+
+namespace Groundwork.Infra.UserData;
+
+/// <summary>The Jenkins controller's boot: Jenkins, its pinned plugins and JCasC. Values may be CDK tokens.</summary>
+public sealed record JenkinsControllerSettings
+{
+    public required string Region { get; init; }
+    /// <summary>Secrets (JSON: username, password) JCasC creates the admin and the agent's account from.</summary>
+    public required string AdminSecret { get; init; }
+    public required string AgentSecret { get; init; }
+    public required string RepositoryUrl { get; init; }
+    public required string ArtifactsBucket { get; init; }
+}
+
+/// <summary>The Debian build agent's boot. Values may be CDK tokens.</summary>
+public sealed record JenkinsAgentSettings
+{
+    public required string Region { get; init; }
+    public required string AgentSecret { get; init; }
+    /// <summary>The controller's Auto Scaling group name: the agent finds the controller's address through it.</summary>
+    public required string ControllerGroup { get; init; }
+}
+
+/// <summary>What configures self-hosted Sentry after its install. Values may be CDK tokens.</summary>
+public sealed record SentryConfigureSettings
+{
+    public required string Region { get; init; }
+    /// <summary>Secret (JSON: username = e-mail, password) of Sentry's admin user.</summary>
+    public required string AdminSecret { get; init; }
+    /// <summary>Environment name → the id of the DSN secret its app servers read (JSON: dsn).</summary>
+    public required IReadOnlyDictionary<string, string> DsnSecrets { get; init; }
+}
+
+/// <summary>What configures Metabase after it starts. Values may be CDK tokens.</summary>
+public sealed record MetabaseConfigureSettings
+{
+    public required string Region { get; init; }
+    public required string AdminSecret { get; init; }
+    public required string AnalyticsSecret { get; init; }
+    public required string ReplicaHost { get; init; }
+    public required string ReplicaPort { get; init; }
+    public required string DatabaseName { get; init; }
+    public required string SiteName { get; init; }
+}
+
+/// <summary>
+/// The management tools' boot scripts, configured as code: the files they run (UserData/tools/*.sh, the Jenkins
+/// configuration of ci/jenkins/) are embedded in this assembly and written to the host by the user data, and each
+/// configuration step runs as a systemd unit at every boot, so a reboot or a replacement host (same data volume)
+/// converges on the same state. Pure functions (settings → shell lines), rendered and run against fakes by the tests.
+/// </summary>
+public static class ToolUserData
+{
+    public const string JenkinsVersion = "2.580.1";
+    public const string PluginManagerVersion = "2.15.0";
+    public const string ScriptDirectory = "/usr/local/lib/groundwork";
+    public const string JenkinsAgentLabel = "debian";
+    public const string MetabaseCaBundle = "/etc/metabase/rds-ca-bundle.pem";
+    /// <summary>EC2 accepts at most 16 KiB of user data (before base64).</summary>
+    public const int UserDataLimitBytes = 16 * 1024;
+
+    /// <summary>An embedded file: a script of UserData/tools or the Jenkins configuration (jenkins.yaml, plugins.txt).</summary>
+    public static string File(string name)
+    {
+        using var stream = typeof(ToolUserData).Assembly.GetManifestResourceStream($"Groundwork.Infra.Tools.{name}")
+            ?? throw new InvalidOperationException($"Embedded tool file '{name}' is missing.");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>Writes an embedded file on the host, verbatim (a quoted heredoc: nothing in it is expanded).</summary>
+    private static string WriteFile(string name, string path, string mode)
+    {
+        var text = File(name);
+        const string end = "GROUNDWORK_FILE_END";
+        if (text.Contains(end, StringComparison.Ordinal))
+            throw new InvalidOperationException($"{name} contains the heredoc delimiter.");
+        if (!text.EndsWith('\n')) text += "\n";
+        return $"mkdir -p \"$(dirname {path})\"\ncat > {path} <<'{end}'\n{text}{end}\nchmod {mode} {path}";
+    }
+
+    private static string Unit(string path, params string[] lines) =>
+        $"cat > {path} <<'GROUNDWORK_UNIT_END'\n{string.Join('\n', lines)}\nGROUNDWORK_UNIT_END";
+
+    /// <summary>
+    /// After the data volume is mounted on /var/lib/jenkins: Jenkins (pinned), the plugin installation manager, the
+    /// JCasC file and plugin list, and a drop-in that, before every start, fetches the passwords JCasC needs into /run
+    /// and installs the pinned plugins; then Jenkins starts with JCasC and without the setup wizard.
+    /// </summary>
+    public static string[] JenkinsController(JenkinsControllerSettings s) =>
+    [
+        "curl -fsSL -o /etc/yum.repos.d/jenkins.repo https://pkg.jenkins.io/redhat-stable/jenkins.repo",
+        "rpm --import https://pkg.jenkins.io/redhat-stable/jenkins.io-2023.key",
+        $"dnf install -y java-21-amazon-corretto-headless jq git jenkins-{JenkinsVersion}",
+        WriteFile("jenkins-secrets.sh", $"{ScriptDirectory}/jenkins-secrets.sh", "0755"),
+        WriteFile("jenkins.yaml", "/etc/jenkins/casc/jenkins.yaml", "0644"),
+        WriteFile("plugins.txt", "/etc/jenkins/plugins.txt", "0644"),
+        $"curl -fsSL -o {ScriptDirectory}/jenkins-plugin-manager.jar https://github.com/jenkinsci/plugin-installation-manager-tool/releases/download/{PluginManagerVersion}/jenkins-plugin-manager-{PluginManagerVersion}.jar",
+        "mkdir -p /etc/systemd/system/jenkins.service.d",
+        Unit("/etc/systemd/system/jenkins.service.d/groundwork.conf",
+            "[Service]",
+            "Environment=\"JAVA_OPTS=-Djava.awt.headless=true -Djenkins.install.runSetupWizard=false\"",
+            "Environment=CASC_JENKINS_CONFIG=/etc/jenkins/casc/jenkins.yaml",
+            "Environment=SECRETS=/run/groundwork-jenkins",
+            $"Environment=REGION={s.Region} AWS_REGION={s.Region}",
+            $"Environment=ADMIN_SECRET={s.AdminSecret} AGENT_SECRET={s.AgentSecret}",
+            $"Environment=GROUNDWORK_REPO_URL={s.RepositoryUrl} GROUNDWORK_ARTIFACTS_BUCKET={s.ArtifactsBucket}",
+            // Operators reach the UI through an SSH tunnel from a bastion (docs/operations.md): http://localhost:8080/.
+            "Environment=JENKINS_URL=http://localhost:8080/",
+            // '+': as root (reads the secrets with the instance role); the plugins install as the jenkins user.
+            $"ExecStartPre=+{ScriptDirectory}/jenkins-secrets.sh",
+            $"ExecStartPre=/usr/bin/java -jar {ScriptDirectory}/jenkins-plugin-manager.jar --war /usr/share/java/jenkins.war --plugin-download-directory /var/lib/jenkins/plugins --plugin-file /etc/jenkins/plugins.txt",
+            "TimeoutStartSec=900"),
+        "chown -R jenkins:jenkins /var/lib/jenkins",
+        "systemctl daemon-reload",
+        "systemctl enable --now jenkins",
+    ];
+
+    /// <summary>
+    /// A Debian 12 host that runs `./groundwork test` as the README writes it (apt, sudo for apt-get only), with the
+    /// .NET SDK and Node 20, and joins the controller as the agent labelled "debian" at every boot.
+    /// </summary>
+    public static string[] JenkinsAgent(JenkinsAgentSettings s) =>
+    [
+        "set -euo pipefail",
+        "export DEBIAN_FRONTEND=noninteractive",
+        "apt-get update",
+        "apt-get install -y git jq curl awscli sudo ca-certificates gnupg python3 python3-venv",
+        // Java 21 like the controller (Debian 12 ships 17; recent Jenkins wants its agents on the controller's Java):
+        // Eclipse Temurin's repository. .NET SDK 10 (Microsoft's Debian 12 repository) and Node 20 (NodeSource): the
+        // versions the repository builds with.
+        "curl -fsSL https://packages.adoptium.net/artifactory/api/gpg/key/public | gpg --dearmor --yes -o /usr/share/keyrings/adoptium.gpg",
+        "echo 'deb [signed-by=/usr/share/keyrings/adoptium.gpg] https://packages.adoptium.net/artifactory/deb bookworm main' > /etc/apt/sources.list.d/adoptium.list",
+        "curl -fsSL -o /tmp/packages-microsoft-prod.deb https://packages.microsoft.com/config/debian/12/packages-microsoft-prod.deb",
+        "dpkg -i /tmp/packages-microsoft-prod.deb",
+        "curl -fsSL https://deb.nodesource.com/gpgkey/nodesource-repo.gpg.key | gpg --dearmor --yes -o /usr/share/keyrings/nodesource.gpg",
+        "echo 'deb [signed-by=/usr/share/keyrings/nodesource.gpg] https://deb.nodesource.com/node_20.x nodistro main' > /etc/apt/sources.list.d/nodesource.list",
+        "apt-get update",
+        "apt-get install -y temurin-21-jre dotnet-sdk-10.0 nodejs",
+        "id jenkins >/dev/null 2>&1 || useradd --system --create-home --home-dir /var/lib/jenkins-agent --shell /bin/bash jenkins",
+        // ./groundwork installs its OS packages with sudo apt-get when not root: that, and nothing else.
+        "echo 'jenkins ALL=(root) NOPASSWD: /usr/bin/apt-get' > /etc/sudoers.d/groundwork-agent",
+        "chmod 0440 /etc/sudoers.d/groundwork-agent",
+        WriteFile("jenkins-agent-start.sh", $"{ScriptDirectory}/jenkins-agent-start.sh", "0755"),
+        Unit("/etc/systemd/system/groundwork-jenkins-agent.service",
+            "[Unit]",
+            "Description=Jenkins build agent (Swarm client) of the Groundwork controller",
+            "Wants=network-online.target",
+            "After=network-online.target",
+            "[Service]",
+            "User=jenkins",
+            "WorkingDirectory=/var/lib/jenkins-agent",
+            $"Environment=REGION={s.Region} AWS_REGION={s.Region} AGENT_SECRET={s.AgentSecret} CONTROLLER_GROUP={s.ControllerGroup} RUN_DIR=/run/groundwork-jenkins-agent",
+            $"ExecStartPre=+{ScriptDirectory}/jenkins-agent-start.sh",
+            "EnvironmentFile=-/run/groundwork-jenkins-agent/agent.env",
+            $"ExecStart=/usr/bin/java -jar /run/groundwork-jenkins-agent/swarm-client.jar -url ${{JENKINS_URL}} -webSocket -name %H -labels {JenkinsAgentLabel} -executors 1 -username ${{JENKINS_AGENT_USER}} -passwordFile /run/groundwork-jenkins-agent/password -fsroot /var/lib/jenkins-agent -disableClientsUniqueId",
+            // A controller being replaced is gone for a while: keep trying, and find its new address each time.
+            "Restart=always",
+            "RestartSec=30",
+            "[Install]",
+            "WantedBy=multi-user.target"),
+        "systemctl daemon-reload",
+        "systemctl enable --now groundwork-jenkins-agent",
+    ];
+
+    /// <summary>After Sentry's install: the configuration unit (admin, project, keys, DSN secrets), run now and at every boot.</summary>
+    public static string[] SentryConfigure(SentryConfigureSettings s)
+    {
+        var dsnSecrets = string.Join(' ', s.DsnSecrets.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
+        return
+        [
+            "dnf install -y jq",
+            WriteFile("sentry-configure.sh", $"{ScriptDirectory}/sentry-configure.sh", "0755"),
+            WriteFile("sentry-configure.py", $"{ScriptDirectory}/sentry-configure.py", "0644"),
+            Unit("/etc/systemd/system/groundwork-sentry-configure.service",
+                "[Unit]",
+                "Description=Configure self-hosted Sentry (admin, Groundwork project, per-environment DSN secrets)",
+                "Requires=docker.service",
+                "After=docker.service",
+                "[Service]",
+                "Type=oneshot",
+                "WorkingDirectory=/opt/sentry",
+                $"Environment=SENTRY_DIR=/opt/sentry REGION={s.Region} ADMIN_SECRET={s.AdminSecret}",
+                $"Environment=\"DSN_SECRETS={dsnSecrets}\"",
+                "ExecStartPre=/usr/bin/docker compose up -d",
+                $"ExecStart={ScriptDirectory}/sentry-configure.sh",
+                "TimeoutStartSec=3600",
+                "[Install]",
+                "WantedBy=multi-user.target"),
+            // Hourly too: an environment deployed after the management stack gets its DSN within the hour.
+            Unit("/etc/systemd/system/groundwork-sentry-configure.timer",
+                "[Unit]",
+                "Description=Configure self-hosted Sentry again (DSN secrets of environments deployed since)",
+                "[Timer]",
+                "OnUnitActiveSec=1h",
+                "[Install]",
+                "WantedBy=timers.target"),
+            "systemctl daemon-reload",
+            // Start waits for the oneshot: the boot (and the CloudFormation signal) fails when the configuration does.
+            "systemctl enable groundwork-sentry-configure groundwork-sentry-configure.timer",
+            "systemctl start groundwork-sentry-configure",
+            "systemctl start groundwork-sentry-configure.timer",
+        ];
+    }
+
+    /// <summary>After Metabase's unit: the configuration unit (admin, the replica data source), run now and at every boot.</summary>
+    public static string[] MetabaseConfigure(MetabaseConfigureSettings s) =>
+    [
+        "mkdir -p /etc/metabase",
+        $"curl -fsSL -o {MetabaseCaBundle} https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem",
+        WriteFile("metabase-configure.sh", $"{ScriptDirectory}/metabase-configure.sh", "0755"),
+        Unit("/etc/systemd/system/groundwork-metabase-configure.service",
+            "[Unit]",
+            "Description=Configure Metabase (admin, the read replica as data source)",
+            "Requires=metabase.service",
+            "After=metabase.service",
+            "[Service]",
+            "Type=oneshot",
+            "RemainAfterExit=yes",
+            $"Environment=REGION={s.Region} ADMIN_SECRET={s.AdminSecret} ANALYTICS_SECRET={s.AnalyticsSecret}",
+            $"Environment=REPLICA_HOST={s.ReplicaHost} REPLICA_PORT={s.ReplicaPort} DATABASE_NAME={s.DatabaseName} CA_BUNDLE={MetabaseCaBundle}",
+            $"Environment=\"SITE_NAME={s.SiteName}\"",
+            $"ExecStart={ScriptDirectory}/metabase-configure.sh",
+            "TimeoutStartSec=1200",
+            "[Install]",
+            "WantedBy=multi-user.target"),
+        "systemctl daemon-reload",
+        "systemctl enable groundwork-metabase-configure",
+        "systemctl start groundwork-metabase-configure",
+    ];
+}
