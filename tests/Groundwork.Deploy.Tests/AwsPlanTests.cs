@@ -106,6 +106,25 @@ public sealed class AwsPlanTests
     }
 
     [Fact]
+    public async Task The_plan_scripts_are_shellcheck_clean()
+    {
+        foreach (var step in AwsDeployPlan.For(Load("production"), "20261127.9a0206f14636").Where(s => s.Script is not null))
+        {
+            var file = Path.Combine(Path.GetTempPath(), $"gw-plan-{Guid.NewGuid():N}.sh");
+            await File.WriteAllTextAsync(file, "#!/bin/bash\n" + step.Script);
+            try
+            {
+                var check = await Groundwork.Deploy.Processes.ProcessRunner.RunAsync("shellcheck", ["--severity=warning", "--format=gcc", file]);
+                Assert.True(check.Succeeded, $"{step.Title}:\n{check.Output}{check.Error}");
+            }
+            finally
+            {
+                File.Delete(file);
+            }
+        }
+    }
+
+    [Fact]
     public void Environments_differ_only_in_configuration()
     {
         var staging = AwsDeployPlan.For(Load("staging"), "1.4.2");
