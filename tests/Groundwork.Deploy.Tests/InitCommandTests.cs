@@ -69,7 +69,9 @@ public sealed class InitCommandTests : IDisposable
         Assert.Equal("10.10.0.0/16", s.GetProperty("vpcCidr").GetString());
         Assert.Equal(2, s.GetProperty("appServers").GetProperty("minCapacity").GetInt32());
 
+        Assert.Equal("The staging environment as data.", s.GetProperty("$comment").GetString());
         var p = File("production");
+        Assert.StartsWith("The production environment as data. Production alarms must reach someone", p.GetProperty("$comment").GetString());
         Assert.Equal(["eu-central-1b", "eu-central-1c"], p.GetProperty("availabilityZones").EnumerateArray().Select(z => z.GetString()));
         Assert.Equal(["oncall@acme.io"], p.GetProperty("alarmEmails").EnumerateArray().Select(z => z.GetString()));
         Assert.True(p.GetProperty("retainData").GetBoolean());

@@ -51,6 +51,9 @@ internal static partial class EnvironmentInit
     [GeneratedRegex("^ami-([0-9a-f]{8}|[0-9a-f]{17})$")]
     private static partial Regex Ami();
 
+    [GeneratedRegex("Account ids[^.]*are placeholders[^.]*\\.\\s*")]
+    private static partial Regex PlaceholderNotice();
+
     [GeneratedRegex("^[a-z]$")]
     private static partial Regex ZoneLetter();
 
@@ -165,6 +168,11 @@ internal static partial class EnvironmentInit
             Set("name", request.Name);
         }
         Set("account", request.Account);
+        if (file["$comment"]?.GetValue<string>() is { } comment && PlaceholderNotice().IsMatch(comment))
+        {
+            // The shipped files say their account ids are placeholders; once init set a real one, that is no longer true.
+            file["$comment"] = PlaceholderNotice().Replace(comment, "").Trim();
+        }
         Set("region", request.Region);
         if (zones is not null)
         {
