@@ -70,6 +70,9 @@ var manifestPath = StackManifest.Write(topology.DataDirectory, new StackManifest
     [.. topology.ApiPorts.Select((port, i) => new StackInstance($"api-{i + 1}", $"http://127.0.0.1:{port}"))],
     secretsUrl));
 
+// One stop: instances a local deploy started into this stack end with it (registered last, so stopped first).
+builder.Services.AddHostedService(sp => new DeployedInstances(topology.DataDirectory, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<DeployedInstances>>()));
+
 var app = builder.Build();
 app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(() => File.Delete(manifestPath));
 app.Run();

@@ -18,7 +18,7 @@ public sealed class AwsPlanScriptTests
     public void Migrate_runs_the_artifacts_app_against_the_primary_with_secret_ids_and_no_password()
     {
         using var aws = new FakeAws(Staging, "1.4.2");
-        var run = aws.Run(AwsDeployPlan.For(Staging, "1.4.2")[1].Script!);
+        var run = aws.Run(AwsDeployPlan.For(Staging, "1.4.2")[2].Script!);
         Assert.True(run.ExitCode == 0, run.Output);
         var dotnet = Assert.Single(aws.Calls("dotnet"));
         Assert.Matches(@"^dotnet \S+/r/app/Groundwork\.Api\.dll migrate$", dotnet);
@@ -37,7 +37,7 @@ public sealed class AwsPlanScriptTests
     public void Migrate_stops_before_running_anything_when_the_artifact_does_not_match_its_checksum()
     {
         using var aws = new FakeAws(Staging, "1.4.2", corruptChecksum: true);
-        var run = aws.Run(AwsDeployPlan.For(Staging, "1.4.2")[1].Script!);
+        var run = aws.Run(AwsDeployPlan.For(Staging, "1.4.2")[2].Script!);
         Assert.NotEqual(0, run.ExitCode);
         Assert.Empty(aws.Calls("dotnet"));
     }
@@ -46,7 +46,7 @@ public sealed class AwsPlanScriptTests
     public void Migrate_fails_when_the_data_stack_has_not_published_the_master_secret()
     {
         using var aws = new FakeAws(Staging, "1.4.2", withoutParameter: "/groundwork/staging/database/master-secret-arn");
-        var run = aws.Run(AwsDeployPlan.For(Staging, "1.4.2")[1].Script!);
+        var run = aws.Run(AwsDeployPlan.For(Staging, "1.4.2")[2].Script!);
         Assert.NotEqual(0, run.ExitCode);
         Assert.Contains("ParameterNotFound", run.Output);
         Assert.Empty(aws.Calls("dotnet"));
@@ -57,7 +57,7 @@ public sealed class AwsPlanScriptTests
     {
         using var aws = new FakeAws(Staging, "1.4.2");
         aws.SiteObject("assets/old-1a2b.js", "stale");
-        var run = aws.Run(AwsDeployPlan.For(Staging, "1.4.2")[4].Script!);
+        var run = aws.Run(AwsDeployPlan.For(Staging, "1.4.2")[5].Script!);
         Assert.True(run.ExitCode == 0, run.Output);
         // The bucket now holds exactly the web build (old files pruned).
         Assert.Equal(new[] { "assets/app-9f8e.js", "index.html" }, aws.SiteObjects());
@@ -73,7 +73,7 @@ public sealed class AwsPlanScriptTests
     {
         using var aws = new FakeAws(Staging, "1.4.2", webWithoutIndex: true);
         aws.SiteObject("index.html", "<html>previous</html>");
-        var run = aws.Run(AwsDeployPlan.For(Staging, "1.4.2")[4].Script!);
+        var run = aws.Run(AwsDeployPlan.For(Staging, "1.4.2")[5].Script!);
         Assert.NotEqual(0, run.ExitCode);
         Assert.Equal("<html>previous</html>", aws.SiteObjectText("index.html"));
         Assert.DoesNotContain(aws.Calls("aws"), c => c.StartsWith("aws cloudfront", StringComparison.Ordinal));

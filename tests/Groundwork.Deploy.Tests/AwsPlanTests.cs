@@ -11,17 +11,23 @@ public sealed class AwsPlanTests
     [Theory]
     [InlineData("staging")]
     [InlineData("production")]
-    public void The_plan_checks_the_artifact_migrates_once_then_rolls_the_app_stack_then_the_static_site_then_syncs_the_web_build(string environment)
+    public void The_plan_checks_the_artifact_deploys_the_data_tier_migrates_once_then_rolls_the_app_stack_then_the_rest_then_syncs_the_web_build(string environment)
     {
         var env = Load(environment);
         var steps = AwsDeployPlan.For(env, "20261127.9a0206f14636");
-        Assert.Equal(5, steps.Count);
+        Assert.Equal(6, steps.Count);
         Assert.Contains($"--bucket {env.ArtifactsBucket} --key groundwork-20261127.9a0206f14636.tar.gz", steps[0].Command);
         Assert.Contains("groundwork-20261127.9a0206f14636-web.zip", steps[0].Command);
-        Assert.Contains("Groundwork.Api.dll\" migrate", steps[1].Script);
-        Assert.Equal($"npx --yes aws-cdk@2.1148.1 deploy Groundwork-{environment}-App -c version=20261127.9a0206f14636 --require-approval never --exclusively", steps[2].Command);
-        Assert.Equal($"npx --yes aws-cdk@2.1148.1 deploy Groundwork-{environment}-StaticSite -c version=20261127.9a0206f14636 --require-approval never --exclusively", steps[3].Command);
-        Assert.Contains("invalidate CloudFront", steps[4].Title);
+        const string Cdk = "npx --yes aws-cdk@2.1148.1 deploy";
+        const string Context = "-c version=20261127.9a0206f14636 --require-approval never --exclusively";
+        // The migrations need the database (an empty environment has none yet), not an app server.
+        Assert.Equal($"{Cdk} Groundwork-{environment}-Network Groundwork-{environment}-Monitoring Groundwork-{environment}-Data {Context}", steps[1].Command);
+        Assert.Contains("Groundwork.Api.dll\" migrate", steps[2].Script);
+        Assert.Equal($"{Cdk} Groundwork-{environment}-App {Context}", steps[3].Command);
+        Assert.Equal($"{Cdk} Groundwork-{environment}-Analytics Groundwork-{environment}-StaticSite Groundwork-{environment}-Alarms {Context}", steps[4].Command);
+        Assert.Contains("invalidate CloudFront", steps[5].Title);
+        // Every stack the CDK app defines for the environment is deployed by some step.
+        Assert.Equal(env.AllStacks.Order(StringComparer.Ordinal), steps.SelectMany(s => s.Command.Split(' ')).Where(w => w.StartsWith($"Groundwork-{environment}-", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
         // Nothing runs on an instance any more: no SSM Run Command, no Session Manager.
         Assert.DoesNotContain(steps, s => (s.Command + s.Script).Contains("aws ssm send-command", StringComparison.Ordinal)
                                           || (s.Command + s.Script).Contains("start-session", StringComparison.Ordinal));
@@ -31,7 +37,7 @@ public sealed class AwsPlanTests
     public void The_web_build_is_synced_with_delete_and_cloudfront_is_invalidated_after_it()
     {
         var env = Load("production");
-        var step = AwsDeployPlan.For(env, "1.4.2")[4];
+        var step = AwsDeployPlan.For(env, "1.4.2")[5];
         var lines = step.Script!.Split('\n');
         var download = Array.FindIndex(lines, l => l.Contains($"s3://{env.ArtifactsBucket}/groundwork-1.4.2-web.zip", StringComparison.Ordinal));
         var sync = Array.FindIndex(lines, l => l.Contains("aws s3 sync --region us-east-1 --delete", StringComparison.Ordinal) && l.Contains("s3://$SITE_BUCKET", StringComparison.Ordinal));
@@ -61,13 +67,13 @@ public sealed class AwsPlanTests
     public void The_one_off_migration_runs_here_with_secret_ids_only_and_verifies_the_artifact_before_running_it()
     {
         var env = Load("staging");
-        var step = AwsDeployPlan.For(env, "1.4.2")[1];
+        var step = AwsDeployPlan.For(env, "1.4.2")[2];
         var encoded = System.Text.RegularExpressions.Regex.Match(step.Command, "^echo ([A-Za-z0-9+/=]+) \\| base64 -d \\| bash$").Groups[1].Value;
         var script = Encoding.UTF8.GetString(Convert.FromBase64String(encoded));
         Assert.Equal(step.Script, script);
         var lines = script.Split('\n');
         var check = Array.FindIndex(lines, l => l.Contains("sha256sum --check --strict"));
-        var migrate = Array.FindIndex(lines, l => l.EndsWith("Groundwork.Api.dll\" migrate", StringComparison.Ordinal));
+        var migrate = Array.FindIndex(lines, l => l.Contains("Groundwork.Api.dll\" migrate", StringComparison.Ordinal));
         Assert.True(check >= 0 && migrate > check, script);
         Assert.Contains($"s3://{env.ArtifactsBucket}/groundwork-1.4.2.tar.gz", script);
 
@@ -85,7 +91,7 @@ public sealed class AwsPlanTests
     [Fact]
     public async Task The_migration_and_web_sync_scripts_are_valid_bash()
     {
-        var script = AwsDeployPlan.For(Load("production"), "1.4.2")[1].Script! + "\n" + AwsDeployPlan.For(Load("production"), "1.4.2")[4].Script!;
+        var script = AwsDeployPlan.For(Load("production"), "1.4.2")[2].Script! + "\n" + AwsDeployPlan.For(Load("production"), "1.4.2")[5].Script!;
         var file = Path.Combine(Path.GetTempPath(), $"gw-migrate-{Guid.NewGuid():N}.sh");
         await File.WriteAllTextAsync(file, script);
         try
@@ -96,6 +102,25 @@ public sealed class AwsPlanTests
         finally
         {
             File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task The_plan_scripts_are_shellcheck_clean()
+    {
+        foreach (var step in AwsDeployPlan.For(Load("production"), "20261127.9a0206f14636").Where(s => s.Script is not null))
+        {
+            var file = Path.Combine(Path.GetTempPath(), $"gw-plan-{Guid.NewGuid():N}.sh");
+            await File.WriteAllTextAsync(file, "#!/bin/bash\n" + step.Script);
+            try
+            {
+                var check = await Groundwork.Deploy.Processes.ProcessRunner.RunAsync("shellcheck", ["--severity=warning", "--format=gcc", file]);
+                Assert.True(check.Succeeded, $"{step.Title}:\n{check.Output}{check.Error}");
+            }
+            finally
+            {
+                File.Delete(file);
+            }
         }
     }
 
@@ -125,7 +150,8 @@ public sealed class AwsPlanTests
         Assert.Contains("aws s3 sync --region us-east-1 --delete", run.Output);
         Assert.DoesNotContain("send-command", run.Output);
         Assert.Contains("deploy Groundwork-production-App -c version=1.4.2 --require-approval never", run.Output);
-        Assert.Contains("deploy Groundwork-production-StaticSite -c version=1.4.2", run.Output);
+        Assert.Contains("deploy Groundwork-production-Analytics Groundwork-production-StaticSite Groundwork-production-Alarms -c version=1.4.2", run.Output);
+        Assert.Contains("deploy Groundwork-production-Network Groundwork-production-Monitoring Groundwork-production-Data -c version=1.4.2", run.Output);
         Assert.Contains("Groundwork.Api.dll\" migrate", run.Output);
     }
 
@@ -138,6 +164,7 @@ public sealed class AwsPlanTests
         Assert.True(run.ExitCode == 0, run.Error + run.Output);
         Assert.Matches(@"would deploy Groundwork-staging-App: \d+ resources", run.Output);
         Assert.Matches(@"would deploy Groundwork-staging-StaticSite: \d+ resources", run.Output);
+        Assert.Matches(@"would deploy Groundwork-staging-Data: \d+ resources", run.Output);
         var template = File.ReadAllText(Path.Combine(temp.Path, "cdk.out-staging-1.4.2", "Groundwork-staging-App.template.json"));
         Assert.Contains("1.4.2", template);
     }

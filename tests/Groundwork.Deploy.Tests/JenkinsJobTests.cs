@@ -28,6 +28,7 @@ public sealed partial class JenkinsJobTests
         .Select(m => m.Groups[1].Value.Split(["||", "&&", ";"], StringSplitOptions.None)[0]
             .Replace("${GROUNDWORK_VERSION}", "20261127.9a0206f14636")
             .Replace("${VERSION}", "20261127.9a0206f14636")
+            .Replace("${DEPLOY_VERSION}", "20261127.9a0206f14636")
             .Replace("${ENVIRONMENT}", "production")
             .Replace("${GROUNDWORK_ARTIFACTS_BUCKET}", "groundwork-artifacts-111111111111-eu-west-1")
             .Replace("${AWS_REGION}", "eu-west-1")
@@ -82,6 +83,38 @@ public sealed partial class JenkinsJobTests
         }
         // The real deploy comes after the approval stage, the dry run before it.
         Assert.True(jenkinsfile.IndexOf("--dry-run", StringComparison.Ordinal) < jenkinsfile.IndexOf("stage('Approval')", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_rollback_deploys_the_previous_version_with_the_tool_and_cdk_app_of_that_versions_commit()
+    {
+        var jenkinsfile = Read("deploy.Jenkinsfile");
+        var checkout = jenkinsfile[jenkinsfile.IndexOf("stage('Checkout')", StringComparison.Ordinal)..jenkinsfile.IndexOf("stage('Plan')", StringComparison.Ordinal)];
+        // 1. the history says which version (main's tool only writes it down) ...
+        var resolve = checkout.IndexOf("rollback --env \"${ENVIRONMENT}\" --version-file artifacts/ROLLBACK_VERSION", StringComparison.Ordinal);
+        Assert.True(resolve > checkout.IndexOf("params.ROLLBACK", StringComparison.Ordinal), checkout);
+        Assert.Contains("env.DEPLOY_VERSION = readFile('artifacts/ROLLBACK_VERSION').trim()", checkout);
+        Assert.Contains("env.DEPLOY_VERSION = params.VERSION", checkout);
+        // ... 2. the commit named in that version is checked out (for a deploy and a rollback alike), after the lookup ...
+        var versionCheckout = checkout.IndexOf("checkout scmGit(branches: [[name: env.DEPLOY_VERSION.tokenize('.')[1]]]", StringComparison.Ordinal);
+        Assert.True(versionCheckout > resolve, checkout);
+        Assert.True(checkout.IndexOf("DEPLOY_VERSION ==~ /^[0-9]{8}\\.[0-9a-f]{12}$/", StringComparison.Ordinal) is var check && check > resolve && check < versionCheckout, checkout);
+        // main is checked out only to read the history, never for what gets deployed.
+        Assert.DoesNotContain("'main' :", jenkinsfile);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(jenkinsfile, "name: 'main'"));
+        // ... 3. and plan and deploy run the same commands for both, with that version: no second lookup that could differ.
+        var calls = ToolCalls(jenkinsfile).Select(c => string.Join(' ', c)).ToList();
+        Assert.Equal(
+            [
+                "rollback --env production --version-file artifacts/ROLLBACK_VERSION",
+                "status --env production",
+                "deploy --env production --version 20261127.9a0206f14636 --dry-run",
+                "deploy --env production --version 20261127.9a0206f14636",
+                "status --env production",
+            ], calls);
+        // The version's commit is what the tool checks before it deploys (a deploy from another commit is refused).
+        Assert.Equal("9a0206f14636", Groundwork.Deploy.Artifacts.ArtifactVersion.CommitOf("20261127.9a0206f14636"));
+        Assert.Null(Groundwork.Deploy.Artifacts.ArtifactVersion.CommitOf("1.4.2"));
     }
 
     [Fact]

@@ -26,6 +26,16 @@ internal static class ArtifactVersion
 
     public static bool IsValid(string? version) => version is not null && AppServerUserData.IsValidVersion(version);
 
+    /// <summary>
+    /// The commit a git-derived version was built from (its 12 hex digits), or null for a version given by hand
+    /// (<c>--version 1.4.2</c>): the deploy of an AWS environment must run the tool and CDK app of that commit.
+    /// </summary>
+    public static string? CommitOf(string version)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(version, @"^[0-9]{8}\.([0-9a-f]{12})(\+dirty)?$");
+        return match.Success ? match.Groups[1].Value : null;
+    }
+
     /// <summary>The artifact's names for a version, as the app servers' user data expects them.</summary>
     public static string DirectoryName(string version) => $"groundwork-{version}";
     public static string ArchiveName(string version) => AppServerUserData.ArtifactName(version);

@@ -10,11 +10,11 @@ namespace Groundwork.Deploy.Aws;
 /// </summary>
 internal static class AwsDeploy
 {
-    public static async Task RunAsync(AwsEnvironment environment, string version, Action<string> step, CancellationToken cancellationToken)
+    public static async Task RunAsync(AwsEnvironment environment, string version, TimeSpan migrationTimeout, Action<string> step, CancellationToken cancellationToken)
     {
         await AwsCredentials.RequireAsync($"deploying to {environment.Name}");
         var repository = Repository.Find();
-        var steps = AwsDeployPlan.For(environment, version);
+        var steps = AwsDeployPlan.For(environment, version, migrationTimeout);
         for (var i = 0; i < steps.Count; i++)
         {
             step($"[{i + 1}/{steps.Count}] {steps[i].Title}");

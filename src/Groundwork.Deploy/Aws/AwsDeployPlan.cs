@@ -15,6 +15,12 @@ internal sealed record AwsEnvironment(string Name, string Account, string Region
     public string ArtifactsBucket => $"groundwork-artifacts-{Account}-{Region}";
     public string AppStack => $"Groundwork-{Name}-App";
     public string StaticSiteStack => $"Groundwork-{Name}-StaticSite";
+    /// <summary>What the migrations and the app servers need first: the network, the log groups, the data tier (RDS, Redis, secrets).</summary>
+    public IReadOnlyList<string> FoundationStacks => [$"Groundwork-{Name}-Network", $"Groundwork-{Name}-Monitoring", $"Groundwork-{Name}-Data"];
+    /// <summary>What builds on the app stack (Metabase behind its ALB rule, CloudFront in front of the ALB, the alarms on both).</summary>
+    public IReadOnlyList<string> DependentStacks => [$"Groundwork-{Name}-Analytics", StaticSiteStack, $"Groundwork-{Name}-Alarms"];
+    /// <summary>Every stack of the environment, in the order a deploy goes through them (GroundworkApp builds the same seven).</summary>
+    public IReadOnlyList<string> AllStacks => [.. FoundationStacks, AppStack, .. DependentStacks];
     public string DeployRoleArn => $"arn:aws:iam::{Account}:role/groundwork-{Name}-deploy";
     /// <summary>Where the environment's stacks publish endpoints and names (SSM parameters, DataStack / StaticSiteStack).</summary>
     public string ParameterPath => $"/groundwork/{Name}";
@@ -37,12 +43,15 @@ internal sealed record AwsEnvironment(string Name, string Account, string Region
 
 /// <summary>
 /// The steps of <c>deploy --env staging|production --version V</c>, as data: printed by <c>--dry-run</c>, run one by one
-/// otherwise, from the Jenkins controller with the environment's deploy role. Order matters: the artifact must exist in
-/// the bucket; migrations run once (before any instance of the new version serves, and compatible with the old one still
-/// running: expand, then contract in a later release); then the app stack with the version as context, whose ASG rolling
-/// update replaces instances one at a time and rolls back on a failed cfn-signal; then the static site stack (bucket and
-/// CloudFront only); then the version's web build is synced into the site bucket (pruning old files) and CloudFront is
-/// invalidated. No step runs a command on an instance and no step needs a Lambda.
+/// otherwise, from the Jenkins agent in the management VPC with the environment's deploy role. One plan for an empty
+/// environment and a running one (every CDK step creates what is missing and leaves unchanged stacks alone):
+/// the artifact must exist in the bucket; the foundation stacks (network, monitoring, data tier) exist and are current;
+/// migrations run once, from the agent, over the VPC peering (no instance needed, so the first deploy into an
+/// environment without app servers works; before any instance of V serves, and compatible with the old version still
+/// running: expand, then contract in a later release); then the app stack with the version as context, whose ASG is
+/// created with V (first deploy) or rolled one instance at a time with a rollback on a failed cfn-signal; then the
+/// stacks built on it (analytics, static site, alarms); then the version's web build is synced into the site bucket
+/// (pruning old files) and CloudFront is invalidated. No step runs a command on an instance and no step needs a Lambda.
 /// </summary>
 internal static class AwsDeployPlan
 {
@@ -56,7 +65,13 @@ internal static class AwsDeployPlan
     /// <summary>RDS certificates chain to Amazon's RDS CAs, which are not in the OS trust store: VerifyFull needs the bundle.</summary>
     public const string RdsCaBundleUrl = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem";
 
-    public static IReadOnlyList<PlanStep> For(AwsEnvironment environment, string version)
+    /// <summary>How long the migrate step may take by default: long enough for an ALTER of a large table.</summary>
+    public static readonly TimeSpan DefaultMigrationTimeout = TimeSpan.FromMinutes(60);
+
+    public static IReadOnlyList<PlanStep> For(AwsEnvironment environment, string version) =>
+        For(environment, version, DefaultMigrationTimeout);
+
+    public static IReadOnlyList<PlanStep> For(AwsEnvironment environment, string version, TimeSpan migrationTimeout)
     {
         if (!ArtifactVersion.IsValid(version))
         {
@@ -66,17 +81,20 @@ internal static class AwsDeployPlan
         var web = ArtifactVersion.WebArchiveName(version);
         var bucket = environment.ArtifactsBucket;
         var region = environment.Region;
-        var cdk = $"npx --yes {CdkCli} deploy {{0}} -c version={version} --require-approval never --exclusively";
+        string Cdk(IEnumerable<string> stacks) =>
+            $"npx --yes {CdkCli} deploy {string.Join(' ', stacks)} -c version={version} --require-approval never --exclusively";
         return
         [
             new PlanStep($"Check that {archive} and {web} are in the artifacts bucket (published by the build job)",
                 $"aws s3api head-object --region {region} --bucket {bucket} --key {archive} && aws s3api head-object --region {region} --bucket {bucket} --key {web}"),
-            Scripted($"Run the migrations of {version} once, from here (Jenkins, over the VPC peering to the primary) as the RDS-managed master user",
-                MigrateScript(environment, archive)),
-            new PlanStep($"Deploy {environment.AppStack} with version {version}: the ASG's rolling update replaces the app servers one at a time",
-                string.Format(System.Globalization.CultureInfo.InvariantCulture, cdk, environment.AppStack)),
-            new PlanStep($"Deploy {environment.StaticSiteStack} (site bucket and CloudFront)",
-                string.Format(System.Globalization.CultureInfo.InvariantCulture, cdk, environment.StaticSiteStack)),
+            new PlanStep($"Deploy {string.Join(", ", environment.FoundationStacks)}: created in an empty environment, skipped when unchanged",
+                Cdk(environment.FoundationStacks)),
+            Scripted($"Run the migrations of {version} once, from here (Jenkins, over the VPC peering to the primary) as the RDS-managed master user, at most {migrationTimeout.TotalMinutes:0} min",
+                MigrateScript(environment, archive, migrationTimeout)),
+            new PlanStep($"Deploy {environment.AppStack} with version {version}: a new ASG starts with {version}; a running one is rolled one app server at a time",
+                Cdk([environment.AppStack])),
+            new PlanStep($"Deploy {string.Join(", ", environment.DependentStacks)} (Metabase, site bucket and CloudFront, alarms)",
+                Cdk(environment.DependentStacks)),
             Scripted($"Sync {web} into the site bucket (aws s3 sync --delete) and invalidate CloudFront /*",
                 WebSyncScript(environment, web)),
         ];
@@ -89,12 +107,15 @@ internal static class AwsDeployPlan
     /// The one-off migration: fetch, verify, unpack the artifact, then <c>Groundwork.Api.dll migrate</c> against the
     /// primary. Credentials are never on disk nor in the environment: the app reads the RDS-managed master secret
     /// (schema, users) and the app and analytics users' secrets (to create or update those users) from Secrets Manager
-    /// with the deploy role, which is the only role that may read the master secret.
+    /// with the deploy role, which is the only role that may read the master secret. The whole step is bounded by
+    /// <paramref name="timeout"/> (coreutils timeout, then SIGKILL a minute later), and so is each statement (Evolve's
+    /// command timeout): a long ALTER is allowed that long, a hung one does not hold the deploy job forever.
     /// </summary>
-    internal static string MigrateScript(AwsEnvironment environment, string archive)
+    internal static string MigrateScript(AwsEnvironment environment, string archive, TimeSpan timeout)
     {
         var region = environment.Region;
         var bucket = environment.ArtifactsBucket;
+        var seconds = (long)timeout.TotalSeconds;
         return $$"""
             set -euo pipefail
             W=$(mktemp -d)
@@ -114,10 +135,19 @@ internal static class AwsDeployPlan
             export Database__Credentials__SecretId="$MASTER_SECRET"
             export Database__AppUserSecretId={{environment.AppUserSecret}}
             export Analytics__ReadOnlySecretId={{environment.AnalyticsSecret}}
+            export Database__ConnectTimeoutSeconds=15
+            export Database__MigrationCommandTimeout={{TimeSpanText(timeout)}}
             export AWS_REGION={{region}}
-            dotnet "$W/r/app/Groundwork.Api.dll" migrate
+            rc=0
+            timeout --kill-after=60 {{seconds}} dotnet "$W/r/app/Groundwork.Api.dll" migrate || rc=$?
+            if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+              echo "migrate timed out after {{seconds}} s (deploy --migration-timeout); Evolve's lock is released with its connection" >&2
+            fi
+            exit "$rc"
             """;
     }
+
+    private static string TimeSpanText(TimeSpan value) => value.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// The web build of the version into the site bucket: unzip, <c>aws s3 sync --delete</c> (old files pruned), then

@@ -5,7 +5,7 @@ using Spectre.Console;
 namespace Groundwork.Deploy.Cli;
 
 /// <summary>
-/// The command line: build, verify, publish, deploy, status, rollback, rotate-credentials. Parse errors and operator errors
+/// The command line: build, verify, publish, deploy, status, rollback, stop, init, rotate-credentials, failover. Parse errors and operator errors
 /// (<see cref="DeployException"/>) print one line to stderr and exit non-zero (2 = bad input, 1 = failed).
 /// </summary>
 internal static partial class DeployCli
@@ -51,6 +51,7 @@ internal static partial class DeployCli
         root.Subcommands.Add(BuildCommand());
         root.Subcommands.Add(VerifyCommand());
         AddDeploymentCommands(root);
+        root.Subcommands.Add(InitCommand());
         root.Subcommands.Add(RotateCredentialsCommand());
         root.Subcommands.Add(FailoverCommand());
         root.Subcommands.Add(CostCommand());

@@ -86,7 +86,7 @@ internal static partial class DeployCli
         var dryRun = new Option<bool>("--dry-run") { Description = "Print every step (and synthesize, for AWS) without changing anything" };
         var noSynth = new Option<bool>("--no-synth") { Description = "With --dry-run: print the steps only, skip the CDK synth" };
         var healthTimeout = new Option<int>("--health-timeout") { Description = "Seconds a new local instance has to become ready", DefaultValueFactory = _ => 60 };
-        var command = new Command("deploy", "Deploy an artifact version to an environment") { environment, version, dryRun, noSynth, healthTimeout };
+        var command = new Command("deploy", "Deploy an artifact version to an environment") { environment, version, dryRun, noSynth, healthTimeout, MigrationTimeoutOption };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var requested = parse.GetValue(version)!;
@@ -100,19 +100,50 @@ internal static partial class DeployCli
         return command;
     }
 
+    /// <summary>How long the AWS migrate step may run (an ALTER of a large table takes long; the deploy job allows hours).</summary>
+    private static readonly Option<int> MigrationTimeoutOption = new("--migration-timeout")
+    {
+        Description = "Minutes the migrate step of a staging/production deploy may take before it is stopped (default 60)",
+        DefaultValueFactory = _ => (int)AwsDeployPlan.DefaultMigrationTimeout.TotalMinutes,
+        Validators =
+        {
+            result =>
+            {
+                // Read the token, not the value: a token that is no number already has its parse error (reading it would throw).
+                if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out var minutes)
+                    && minutes is < 1 or > 24 * 60)
+                {
+                    result.AddError("--migration-timeout must be between 1 and 1440 minutes.");
+                }
+            },
+        },
+    };
+
     private static Command RollbackCommand()
     {
         var environment = EnvironmentOption();
         var dryRun = new Option<bool>("--dry-run") { Description = "Print what the rollback would deploy" };
         var noSynth = new Option<bool>("--no-synth") { Description = "With --dry-run: print the steps only, skip the CDK synth" };
-        var command = new Command("rollback", "Deploy the previous version recorded for an environment") { environment, dryRun, noSynth };
+        var versionFile = new Option<string?>("--version-file")
+        {
+            Description = "Only write the version a rollback would deploy to this file and stop (the deploy job then checks out that version's commit)",
+        };
+        var command = new Command("rollback", "Deploy the previous version recorded for an environment") { environment, dryRun, noSynth, versionFile, MigrationTimeoutOption };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var env = parse.GetValue(environment)!;
             var history = HistoryFor(parse, env);
             var previous = history.Previous(env)
                 ?? throw new DeployException($"Nothing to roll back to: {history.Path} records no earlier successful version for {env}.");
+            if (parse.GetValue(versionFile) is { } file)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+                await File.WriteAllTextAsync(file, previous.Version + "\n", cancellationToken);
+                AnsiConsole.MarkupLineInterpolated($"A rollback of {env} deploys {previous.Version} (current {history.Current(env)!.Version}); written to {file}");
+                return 0;
+            }
             AnsiConsole.MarkupLineInterpolated($"Rolling {env} back from {history.Current(env)!.Version} to {previous.Version} (deployed {previous.At:u} by {previous.By})");
+            // For staging/production this runs only from a checkout of the previous version's commit (CheckSourceCommitAsync).
             return await DeployAsync(parse, env, previous.Version, parse.GetValue(dryRun), parse.GetValue(noSynth), new RollingDeployOptions(), cancellationToken);
         });
         return command;
@@ -197,16 +228,18 @@ internal static partial class DeployCli
         }
 
         var aws = AwsEnvironment.Load(repository, env);
+        var migrationTimeout = TimeSpan.FromMinutes(parse.GetValue(MigrationTimeoutOption));
+        await CheckSourceCommitAsync(repository, version, dryRun, cancellationToken);
         if (dryRun)
         {
-            await PrintAwsPlanAsync(repository, aws, version, noSynth, ArtifactsDirectory(parse, repository), cancellationToken);
+            await PrintAwsPlanAsync(repository, aws, version, migrationTimeout, noSynth, ArtifactsDirectory(parse, repository), cancellationToken);
             return 0;
         }
         try
         {
             await Steps.RunAsync($"Deploying {version} to {env}", async step =>
             {
-                await AwsDeploy.RunAsync(aws, version, step, cancellationToken);
+                await AwsDeploy.RunAsync(aws, version, migrationTimeout, step, cancellationToken);
                 return 0;
             });
         }
@@ -232,11 +265,36 @@ internal static partial class DeployCli
         }
     }
 
-    private static async Task PrintAwsPlanAsync(Repository repository, AwsEnvironment aws, string version, bool noSynth, string artifactsDirectory, CancellationToken cancellationToken)
+    /// <summary>
+    /// Infrastructure and app move together: a version built from commit C is deployed by the tool and the CDK app of C
+    /// (the deploy job checks C out, for a rollback too). A real deploy from another commit is refused; a dry run says so.
+    /// Versions given by hand (no commit in them) are not checked.
+    /// </summary>
+    private static async Task CheckSourceCommitAsync(Repository repository, string version, bool dryRun, CancellationToken cancellationToken)
+    {
+        if (ArtifactVersion.CommitOf(version) is not { } commit)
+        {
+            return;
+        }
+        var head = (await repository.ReadGitStateAsync(cancellationToken)).Commit;
+        if (head.StartsWith(commit, StringComparison.Ordinal))
+        {
+            return;
+        }
+        var message = $"{version} was built from commit {commit}, but this work tree is at {head[..ArtifactVersion.ShortShaLength]}: " +
+                      $"deploy it with that commit's tool and CDK app (git checkout {commit}; the deploy job does this).";
+        if (!dryRun)
+        {
+            throw new DeployException(message, BadInput);
+        }
+        AnsiConsole.MarkupLineInterpolated($"[yellow]note[/]: {message}");
+    }
+
+    private static async Task PrintAwsPlanAsync(Repository repository, AwsEnvironment aws, string version, TimeSpan migrationTimeout, bool noSynth, string artifactsDirectory, CancellationToken cancellationToken)
     {
         AnsiConsole.MarkupLineInterpolated($"Plan: deploy {version} to {aws.Name} (account {aws.Account}, {aws.Region}), dry run: nothing is changed");
         AnsiConsole.MarkupLineInterpolated($"  0. resolve AWS credentials (Jenkins: instance role, then {aws.DeployRoleArn})");
-        var steps = AwsDeployPlan.For(aws, version);
+        var steps = AwsDeployPlan.For(aws, version, migrationTimeout);
         for (var i = 0; i < steps.Count; i++)
         {
             AnsiConsole.MarkupLineInterpolated($"  {i + 1}. {steps[i].Title}");
@@ -261,13 +319,13 @@ internal static partial class DeployCli
             step($"Synthesizing the Infra app with -c version={version} into {output}");
             return InfraSynth.RunAsync(repository, version, output, cancellationToken);
         });
-        foreach (var stack in stacks.Where(s => s.Name == aws.AppStack || s.Name == aws.StaticSiteStack))
+        foreach (var stack in stacks.Where(s => aws.AllStacks.Contains(s.Name)))
         {
             AnsiConsole.MarkupLineInterpolated($"  would deploy {stack.Name}: {stack.Resources} resources ({stack.Template})");
         }
-        if (!stacks.Any(s => s.Name == aws.AppStack))
+        if (aws.AllStacks.FirstOrDefault(name => stacks.All(s => s.Name != name)) is { } missing)
         {
-            throw new DeployException($"the synth produced no {aws.AppStack} stack ({stacks.Count} stacks in {output}).");
+            throw new DeployException($"the synth produced no {missing} stack ({stacks.Count} stacks in {output}).");
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Reflection;
 using EvolveDb;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using MySqlConnector;
 
 namespace Groundwork.ServiceDefaults.Data;
@@ -10,7 +11,7 @@ namespace Groundwork.ServiceDefaults.Data;
 /// cluster mode holds a database lock while it migrates, so instances or deploy steps that start at the same moment
 /// apply each migration exactly once; the others wait and find nothing left to do.
 /// </summary>
-public sealed partial class DatabaseMigrator(PrimaryDataSource primary, ILogger<DatabaseMigrator> logger)
+public sealed partial class DatabaseMigrator(PrimaryDataSource primary, ILogger<DatabaseMigrator> logger, IOptions<DatabaseOptions>? options = null)
 {
     public async Task<int> MigrateAsync(Assembly migrationsAssembly, string resourceNamespace, CancellationToken ct)
     {
@@ -22,7 +23,7 @@ public sealed partial class DatabaseMigrator(PrimaryDataSource primary, ILogger<
             EnableClusterMode = true,
             IsEraseDisabled = true,
             MetadataTableName = "schema_changelog",
-            CommandTimeout = 60,
+            CommandTimeout = (int)Math.Clamp((options?.Value ?? new DatabaseOptions()).MigrationCommandTimeout.TotalSeconds, 1, int.MaxValue),
         };
         // Evolve's API is synchronous; keep it off the request threads (this runs before serving anyway).
         await Task.Run(evolve.Migrate, ct);

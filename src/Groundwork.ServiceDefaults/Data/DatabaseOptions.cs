@@ -7,6 +7,11 @@ public sealed class DatabaseOptions
     public int ConnectTimeoutSeconds { get; set; } = 1;
     /// <summary>How long one statement may run before the request gets a clean 504.</summary>
     public int CommandTimeoutSeconds { get; set; } = 5;
+    /// <summary>
+    /// How long one migration statement may run (Evolve's command timeout). An ALTER of a large table takes minutes: the
+    /// AWS migrate step sets this to its own timeout (deploy --migration-timeout); the default suits small schemas.
+    /// </summary>
+    public TimeSpan MigrationCommandTimeout { get; set; } = TimeSpan.FromSeconds(60);
     /// <summary>A replica further behind than this serves no reads; they go to the primary until it catches up.</summary>
     public TimeSpan ReplicaLagBound { get; set; } = TimeSpan.FromSeconds(2);
     /// <summary>How often the replica's reachability and lag are checked.</summary>
