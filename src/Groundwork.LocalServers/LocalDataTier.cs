@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace Groundwork.LocalServers;
@@ -134,7 +137,7 @@ public sealed class LocalDataTier : IAsyncDisposable
     {
         if (_redis is not null) return;
         var redis = Layout.Redis;
-        Directory.CreateDirectory(redis.WorkingDirectory);
+        redis.WriteConfig();
         // The marker is "--dir <directory>": unique to this tier, unlike the port which a new layout may reuse.
         await StaleServer.StopAsync(redis.PidFile, redis.WorkingDirectory).ConfigureAwait(false);
         var process = ChildProcess.Start(
@@ -144,7 +147,7 @@ public sealed class LocalDataTier : IAsyncDisposable
             redis.WorkingDirectory);
         try
         {
-            await WaitUntilAsync(process, "redis-server", c => RedisPing.IsPongAsync(redis.Port, c), () => TailOf(redis.LogFile), ct).ConfigureAwait(false);
+            await WaitUntilAsync(process, "redis-server", c => RedisPing.IsPongAsync(redis, c), () => TailOf(redis.LogFile), ct).ConfigureAwait(false);
             _redis = process;
         }
         catch
@@ -208,34 +211,65 @@ public sealed class LocalDataTier : IAsyncDisposable
     }
 }
 
-/// <summary>PING over a raw TCP socket (RESP inline command): enough to know redis-server serves, with no client package.</summary>
+/// <summary>
+/// AUTH + PING over TLS (RESP inline commands), the server's certificate checked against the tier's CA and 127.0.0.1:
+/// enough to know redis-server serves clients as the app reaches it, with no client package.
+/// </summary>
 public static class RedisPing
 {
-    public static async Task<bool> IsPongAsync(int port, CancellationToken ct)
+    public static async Task<bool> IsPongAsync(RedisInstance redis, CancellationToken ct) =>
+        await ProbeAsync(redis, ct).ConfigureAwait(false) is null;
+
+    /// <summary>Null when the server answered PONG; otherwise why not (for health-check messages).</summary>
+    public static async Task<string?> ProbeAsync(RedisInstance redis, CancellationToken ct)
     {
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(2));
             using var client = new TcpClient();
-            await client.ConnectAsync("127.0.0.1", port, timeout.Token).ConfigureAwait(false);
-            var stream = client.GetStream();
-            await stream.WriteAsync("PING\r\n"u8.ToArray(), timeout.Token).ConfigureAwait(false);
-            var buffer = new byte[64];
-            var read = await stream.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
-            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+            await client.ConnectAsync("127.0.0.1", redis.Port, timeout.Token).ConfigureAwait(false);
+            await using var tls = new SslStream(client.GetStream());
+            using var ca = X509Certificate2.CreateFromPem(File.ReadAllText(redis.Certificates.CaFile));
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = "127.0.0.1",
+                CertificateChainPolicy = new X509ChainPolicy
+                {
+                    TrustMode = X509ChainTrustMode.CustomRootTrust,
+                    CustomTrustStore = { ca },
+                    RevocationMode = X509RevocationMode.NoCheck,
+                },
+            }, timeout.Token).ConfigureAwait(false);
+            await tls.WriteAsync(Encoding.ASCII.GetBytes($"AUTH {redis.Password}\r\nPING\r\n"), timeout.Token).ConfigureAwait(false);
+            var reply = new StringBuilder();
+            var buffer = new byte[256];
+            // Two replies: +OK and +PONG (or an error for either), each ending in CRLF.
+            while (reply.ToString().Split("\r\n").Length < 3)
+            {
+                var read = await tls.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
+                if (read == 0) break;
+                reply.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            }
+            var lines = reply.ToString().Split("\r\n");
+            if (lines[0] != "+OK") return $"AUTH refused: {lines[0]}";
+            return lines.Length > 1 && lines[1] == "+PONG" ? null : $"no PONG: {reply}";
         }
-        catch (SocketException)
+        catch (AuthenticationException e)
         {
-            return false;
+            return $"TLS handshake failed: {e.Message}";
         }
-        catch (IOException)
+        catch (SocketException e)
         {
-            return false;
+            return e.Message;
+        }
+        catch (IOException e)
+        {
+            return e.Message;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return false;
+            return "no answer within 2 s";
         }
     }
 }

@@ -1,3 +1,4 @@
+using Groundwork.ServiceDefaults.Caching;
 using Groundwork.ServiceDefaults.Data;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -44,10 +45,13 @@ internal sealed class RedisHealthCheck(IServiceProvider services) : IHealthCheck
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
         var redis = services.GetService<IConnectionMultiplexer>();
+        // A refused certificate or password is a misconfiguration, not an outage: not ready, with the reason.
+        var refusal = services.GetService<RedisTrust>()?.Refusal;
         return Task.FromResult(redis switch
         {
             null => HealthCheckResult.Healthy("no Redis configured; memory cache only"),
             { IsConnected: true } => HealthCheckResult.Healthy("redis connected"),
+            _ when refusal is not null => HealthCheckResult.Unhealthy("redis refused: " + refusal),
             _ => HealthCheckResult.Degraded("redis unreachable; serving from the memory cache and the database"),
         });
     }
