@@ -91,6 +91,26 @@ public sealed class LocalDataTier : IAsyncDisposable
 
     public Task<long> PrimarySelectCountAsync() => SelectCountAsync(Layout.Primary);
 
+    /// <summary>
+    /// Makes the running servers serve the certificate now on disk (after <see cref="DataTierCertificates.IssueServerCertificate"/>),
+    /// without a restart: <c>FLUSH SSL</c> on each mariadbd, <c>CONFIG SET tls-cert-file/tls-key-file</c> on Redis. Open
+    /// connections keep their session; new ones get the new certificate.
+    /// </summary>
+    public Task ReloadCertificatesAsync(CancellationToken ct = default) => Locked(async () =>
+    {
+        foreach (var server in new[] { Layout.Server(1), Layout.Server(2) })
+        {
+            await using var root = await server.OpenRootConnectionAsync(ct).ConfigureAwait(false);
+            await DataTierSetup.ExecuteAsync(root, "FLUSH SSL", ct).ConfigureAwait(false);
+        }
+        var redis = Layout.Redis;
+        // Both files in one CONFIG SET: Redis loads them together, so a key never meets the other certificate.
+        var reply = await RedisPing.CommandAsync(redis,
+            ["CONFIG", "SET", "tls-cert-file", redis.Certificates.ServerCertificateFile, "tls-key-file", redis.Certificates.ServerKeyFile], ct,
+            anyHostName: true).ConfigureAwait(false);
+        if (reply != "+OK") throw new InvalidOperationException($"Redis did not reload its certificate: {reply}");
+    });
+
     public bool IsPrimaryRunning => _primary is { HasExited: false };
     public bool IsReplicaRunning => _replica is { HasExited: false };
     public bool IsRedisRunning => _redis is { HasExited: false };
@@ -212,8 +232,8 @@ public sealed class LocalDataTier : IAsyncDisposable
 }
 
 /// <summary>
-/// AUTH + PING over TLS (RESP inline commands), the server's certificate checked against the tier's CA and 127.0.0.1:
-/// enough to know redis-server serves clients as the app reaches it, with no client package.
+/// Redis commands over TLS (RESP), the server's certificate checked against the tier's CA and 127.0.0.1, after AUTH:
+/// enough to know redis-server serves clients as the app reaches it, and to reconfigure it, with no client package.
 /// </summary>
 public static class RedisPing
 {
@@ -225,39 +245,16 @@ public static class RedisPing
     {
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            using var client = new TcpClient();
-            await client.ConnectAsync("127.0.0.1", redis.Port, timeout.Token).ConfigureAwait(false);
-            await using var tls = new SslStream(client.GetStream());
-            using var ca = X509Certificate2.CreateFromPem(File.ReadAllText(redis.Certificates.CaFile));
-            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-            {
-                TargetHost = "127.0.0.1",
-                CertificateChainPolicy = new X509ChainPolicy
-                {
-                    TrustMode = X509ChainTrustMode.CustomRootTrust,
-                    CustomTrustStore = { ca },
-                    RevocationMode = X509RevocationMode.NoCheck,
-                },
-            }, timeout.Token).ConfigureAwait(false);
-            await tls.WriteAsync(Encoding.ASCII.GetBytes($"AUTH {redis.Password}\r\nPING\r\n"), timeout.Token).ConfigureAwait(false);
-            var reply = new StringBuilder();
-            var buffer = new byte[256];
-            // Two replies: +OK and +PONG (or an error for either), each ending in CRLF.
-            while (reply.ToString().Split("\r\n").Length < 3)
-            {
-                var read = await tls.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
-                if (read == 0) break;
-                reply.Append(Encoding.ASCII.GetString(buffer, 0, read));
-            }
-            var lines = reply.ToString().Split("\r\n");
-            if (lines[0] != "+OK") return $"AUTH refused: {lines[0]}";
-            return lines.Length > 1 && lines[1] == "+PONG" ? null : $"no PONG: {reply}";
+            var reply = await CommandAsync(redis, ["PING"], ct).ConfigureAwait(false);
+            return reply == "+PONG" ? null : $"no PONG: {reply}";
         }
         catch (AuthenticationException e)
         {
             return $"TLS handshake failed: {e.Message}";
+        }
+        catch (InvalidOperationException e)
+        {
+            return e.Message;
         }
         catch (SocketException e)
         {
@@ -271,5 +268,63 @@ public static class RedisPing
         {
             return "no answer within 2 s";
         }
+    }
+
+    /// <summary>
+    /// AUTH, then <paramref name="command"/>; returns the command's reply line (<c>+OK</c>, <c>-ERR …</c>). Throws when
+    /// the TLS handshake or AUTH fails. <paramref name="served"/> receives the certificate the server presented.
+    /// </summary>
+    /// <paramref name="anyHostName"/>: still the tier's CA, but any name (an operator replacing a wrong certificate).
+    public static async Task<string> CommandAsync(
+        RedisInstance redis, IReadOnlyList<string> command, CancellationToken ct, Action<X509Certificate2>? served = null, bool anyHostName = false)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", redis.Port, timeout.Token).ConfigureAwait(false);
+        await using var tls = new SslStream(client.GetStream());
+        using var ca = X509Certificate2.CreateFromPem(File.ReadAllText(redis.Certificates.CaFile));
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "127.0.0.1",
+            CertificateChainPolicy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                CustomTrustStore = { ca },
+                RevocationMode = X509RevocationMode.NoCheck,
+            },
+            RemoteCertificateValidationCallback = anyHostName
+                ? (_, _, _, errors) => (errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None
+                : null,
+        }, timeout.Token).ConfigureAwait(false);
+        if (served is not null && tls.RemoteCertificate is { } remote)
+            served(X509CertificateLoader.LoadCertificate(remote.GetRawCertData()));
+        await tls.WriteAsync(Resp(["AUTH", redis.Password]).Concat(Resp(command)).ToArray(), timeout.Token).ConfigureAwait(false);
+        var lines = await ReadLinesAsync(tls, 2, timeout.Token).ConfigureAwait(false);
+        if (lines.Count < 1 || lines[0] != "+OK")
+            throw new InvalidOperationException($"AUTH refused: {(lines.Count > 0 ? lines[0] : "connection closed")}");
+        return lines.Count > 1 ? lines[1] : "(connection closed)";
+    }
+
+    private static byte[] Resp(IReadOnlyList<string> parts)
+    {
+        var text = new StringBuilder().Append('*').Append(parts.Count).Append("\r\n");
+        foreach (var part in parts)
+            text.Append('$').Append(Encoding.UTF8.GetByteCount(part)).Append("\r\n").Append(part).Append("\r\n");
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    // Simple and error replies only (one line each): what AUTH, PING and CONFIG SET answer.
+    private static async Task<List<string>> ReadLinesAsync(Stream stream, int count, CancellationToken ct)
+    {
+        var text = new StringBuilder();
+        var buffer = new byte[512];
+        while (text.ToString().Split("\r\n").Length <= count)
+        {
+            var read = await stream.ReadAsync(buffer, ct).ConfigureAwait(false);
+            if (read == 0) break;
+            text.Append(Encoding.UTF8.GetString(buffer, 0, read));
+        }
+        return text.ToString().Split("\r\n").Where(l => l.Length > 0).Take(count).ToList();
     }
 }
