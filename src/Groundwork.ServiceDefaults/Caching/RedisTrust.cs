@@ -50,25 +50,8 @@ public sealed class RedisTrust
 
     private bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
-        if (errors == SslPolicyErrors.None) return true;
-        if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
-            return Refuse("the server presented no TLS certificate");
-        var presented = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
-            return Refuse($"its TLS certificate ({presented.Subject}, {SubjectAlternativeNames(presented)}) is not valid for the host name the app connected to");
-        if (_ca is null)
-            return Refuse($"its TLS certificate ({presented.Subject}, issued by {presented.Issuer}) does not chain to a trusted root");
-        using var custom = new X509Chain();
-        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        custom.ChainPolicy.CustomTrustStore.Add(_ca);
-        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (custom.Build(presented))
-        {
-            _refusal = null;
-            return true;
-        }
-        var statuses = string.Join(", ", custom.ChainStatus.Select(s => s.Status));
-        return Refuse($"its TLS certificate ({presented.Subject}, issued by {presented.Issuer}) is not issued by the CA in {_caFile} ({statuses})");
+        var reason = TlsCertificateCheck.Explain(certificate, errors, _ca, _caFile);
+        return reason is null || Refuse(reason);
     }
 
     private bool Refuse(string reason)
@@ -76,13 +59,5 @@ public sealed class RedisTrust
         _refusal = reason;
         _log.LogError("Redis TLS certificate refused: {Reason}", reason);
         return false;
-    }
-
-    private static string SubjectAlternativeNames(X509Certificate2 certificate)
-    {
-        var san = certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().FirstOrDefault();
-        return san is null
-            ? "no subject alternative names"
-            : "names " + string.Join(", ", san.EnumerateDnsNames().Concat(san.EnumerateIPAddresses().Select(ip => ip.ToString())));
     }
 }

@@ -21,6 +21,13 @@ internal sealed class PrimaryHealthCheck(PrimaryDataSource primary) : IHealthChe
             await cmd.ExecuteScalarAsync(timeout.Token);
             return HealthCheckResult.Healthy("primary answers");
         }
+        catch (Exception e) when (DatabaseTlsDiagnosis.IsTlsFailure(e))
+        {
+            // A refused certificate does not heal by waiting: say what is wrong with it (the health-check log shows it).
+            var reason = await DatabaseTlsDiagnosis.ExplainAsync(primary.DataSource.ConnectionString, ct);
+            return new HealthCheckResult(context.Registration.FailureStatus,
+                $"primary unreachable: {e.Message}{(reason is null ? "" : ": " + reason)}");
+        }
         catch (Exception e) when (e is MySqlException or OperationCanceledException or TimeoutException or InvalidOperationException)
         {
             return new HealthCheckResult(context.Registration.FailureStatus, "primary unreachable: " + e.Message);
