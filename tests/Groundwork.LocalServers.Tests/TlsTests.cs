@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using CliWrap;
+using CliWrap.Buffered;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Groundwork.LocalServers;
@@ -157,6 +159,34 @@ public sealed class TlsTests(TierFixture fixture) : IClassFixture<TierFixture>
             await new MySqlCommand("START SLAVE IO_THREAD", root).ExecuteNonQueryAsync();
         }
         await Setup.EnsureReplicaFollowsPrimaryAsync(requireIoThread: true, default);
+    }
+
+    [Fact]
+    public async Task The_command_line_clients_connect_as_operations_md_says_and_not_without_TLS()
+    {
+        var ca = Tier.Layout.Certificates.CaFile;
+        var port = Tier.Layout.Primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var mariadb = Cli.Wrap("mariadb")
+            .WithEnvironmentVariables(e => e.Set("MYSQL_PWD", Setup.Credentials.AdminPassword))
+            .WithValidation(CommandResultValidation.None);
+        // --no-defaults: /etc/mysql would otherwise add its own settings (platform notes).
+        var verified = await mariadb.WithArguments(["--no-defaults", "-h", "127.0.0.1", "-P", port, $"--ssl-ca={ca}", "--ssl-verify-server-cert",
+            "-u", DataTierSetup.AdminUser, "-N", "-e", "SHOW SESSION STATUS LIKE 'Ssl_version'"]).ExecuteBufferedAsync();
+        Assert.True(verified.ExitCode == 0, verified.StandardError);
+        Assert.Contains("TLS", verified.StandardOutput);
+        var plain = await mariadb.WithArguments(["--no-defaults", "-h", "127.0.0.1", "-P", port, "--skip-ssl",
+            "-u", DataTierSetup.AdminUser, "-N", "-e", "SELECT 1"]).ExecuteBufferedAsync();
+        Assert.NotEqual(0, plain.ExitCode);
+
+        var redisPort = Tier.Layout.Redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var redisCli = Cli.Wrap("redis-cli")
+            .WithEnvironmentVariables(e => e.Set("REDISCLI_AUTH", Tier.Layout.Redis.Password))
+            .WithValidation(CommandResultValidation.None);
+        var pong = await redisCli.WithArguments(["--tls", "--cacert", ca, "-h", "127.0.0.1", "-p", redisPort, "PING"]).ExecuteBufferedAsync();
+        Assert.True(pong.ExitCode == 0 && pong.StandardOutput.Trim() == "PONG", pong.StandardOutput + pong.StandardError);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var noTls = await redisCli.WithArguments(["-h", "127.0.0.1", "-p", redisPort, "PING"]).ExecuteBufferedAsync(timeout.Token);
+        Assert.NotEqual("PONG", noTls.StandardOutput.Trim());
     }
 
     private Task<X509Certificate2> ServedByPrimaryAsync() => ServedByAsync(Tier.Layout.Primary.Port);
