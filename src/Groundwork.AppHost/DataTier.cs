@@ -27,7 +27,9 @@ public static class DataTier
         DataTierSetup Setup,
         DataTierEndpoints Endpoints,
         string PrimaryConnectionString,
-        string ReplicaConnectionString);
+        string ReplicaConnectionString,
+        string RedisConnectionString,
+        IReadOnlyDictionary<string, string> ClientEnvironment);
 
     public static async Task<Resources> AddDataTierAsync(this IDistributedApplicationBuilder builder, DataTierLayout layout)
     {
@@ -80,7 +82,7 @@ public static class DataTier
             .AddAsyncCheck("primary-ready", ct => ServerReadyAsync(1, ct))
             .AddAsyncCheck("replica-ready", ct => ServerReadyAsync(2, ct))
             .AddAsyncCheck("redis-ready", async ct =>
-                await RedisPing.IsPongAsync(layout.RedisPort, ct) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("no PONG"));
+                await RedisPing.ProbeAsync(layout.Redis, ct) is { } why ? HealthCheckResult.Unhealthy(why) : HealthCheckResult.Healthy());
 
         // The resources are the two processes; their connection strings are the endpoints (RDS: the endpoints' DNS names),
         // so every reference (app instances, migrations) follows a failover.
@@ -99,7 +101,8 @@ public static class DataTier
             .WithArgs([.. layout.Redis.ServerArguments])
             .WithHealthCheck("redis-ready");
         return new Resources(primary, replica, redis, setup, endpoints,
-            setup.AdminConnectionString(endpoints.Primary.Port), setup.AdminConnectionString(endpoints.Replica.Port));
+            setup.AdminConnectionString(endpoints.Primary.Port), setup.AdminConnectionString(endpoints.Replica.Port),
+            layout.Redis.ConnectionString, LocalTls.ClientEnvironment(layout));
     }
 
     /// <summary>GROUNDWORK_PRIMARY_ENDPOINT_PORT / GROUNDWORK_REPLICA_ENDPOINT_PORT; 0 (a free port, named in stack.json) by default.</summary>

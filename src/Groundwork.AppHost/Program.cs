@@ -45,6 +45,7 @@ for (var i = 1; i <= topology.ApiPorts.Length; i++)
         .WithReference(data.Primary).WithReference(data.Replica).WithReference(data.Redis)
         .WaitFor(data.Primary).WaitFor(data.Replica).WaitFor(data.Redis)
         .WithEnvironment(LocalAppCredentials.InstanceEnvironment(secretsUrl)).WaitFor(secrets.Secrets)
+        .WithEnvironment(data.ClientEnvironment)
         .WaitForCompletion(migrations)
         .WithEnvironment("GROUNDWORK_INSTANCE", name)
         .WithEnvironment("AlbIdentity__SignerArn", Topology.LocalAlbArn)
@@ -66,9 +67,9 @@ for (var i = 1; i <= topology.ApiPorts.Length; i++)
 
 var manifestPath = StackManifest.Write(topology.DataDirectory, new StackManifest(
     Environment.ProcessId, edgeUrl, Topology.LocalAlbArn, $"{edgeUrl}/_edge/alb-keys", adminEmails,
-    data.PrimaryConnectionString, data.ReplicaConnectionString, $"127.0.0.1:{topology.RedisPort},abortConnect=false",
+    data.PrimaryConnectionString, data.ReplicaConnectionString, data.RedisConnectionString,
     [.. topology.ApiPorts.Select((port, i) => new StackInstance($"api-{i + 1}", $"http://127.0.0.1:{port}"))],
-    secretsUrl));
+    secretsUrl, layout.Certificates.CaFile));
 
 // One stop: instances a local deploy started into this stack end with it (registered last, so stopped first).
 builder.Services.AddHostedService(sp => new DeployedInstances(topology.DataDirectory, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<DeployedInstances>>()));

@@ -4,17 +4,18 @@ namespace Groundwork.LocalServers;
 
 /// <summary>
 /// The passwords the tier itself needs: the admin user (the local stand-in for the RDS master user, used only by the
-/// migrate step and tools) and the replication user. Generated once per root directory and kept in a 0600 file there,
+/// migrate step and tools), the replication user, and Redis's AUTH password (ElastiCache's AUTH token; in AWS it is a
+/// Secrets Manager secret the instances read at boot, here the AppHost hands it to them in the connection string). Generated once per root directory and kept in a 0600 file there,
 /// so a restart with a kept data directory uses the same ones, and no secret ever lives in the repository. The app and
 /// analytics users' passwords are not here: they live in the local Secrets Manager stand-in, as in AWS.
 /// </summary>
-public sealed record DataTierCredentials(string AdminPassword, string ReplicationPassword)
+public sealed record DataTierCredentials(string AdminPassword, string ReplicationPassword, string RedisPassword)
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     public static DataTierCredentials LoadOrCreate(string path)
     {
-        string? admin = null, replication = null;
+        string? admin = null, replication = null, redis = null;
         if (File.Exists(path))
         {
             // A file written by an earlier version also has AppPassword/AnalyticsPassword (now in the secrets) and no
@@ -22,13 +23,15 @@ public sealed record DataTierCredentials(string AdminPassword, string Replicatio
             using var existing = JsonDocument.Parse(File.ReadAllText(path));
             admin = Read(existing.RootElement, nameof(AdminPassword));
             replication = Read(existing.RootElement, nameof(ReplicationPassword));
-            if (admin is not null && replication is not null && !existing.RootElement.TryGetProperty("AppPassword", out _))
+            redis = Read(existing.RootElement, nameof(RedisPassword));
+            if (admin is not null && replication is not null && redis is not null && !existing.RootElement.TryGetProperty("AppPassword", out _))
             {
-                return new DataTierCredentials(admin, replication);
+                return new DataTierCredentials(admin, replication, redis);
             }
         }
 
-        var credentials = new DataTierCredentials(admin ?? LocalSecretsManager.NewPassword(), replication ?? LocalSecretsManager.NewPassword());
+        var credentials = new DataTierCredentials(
+            admin ?? LocalSecretsManager.NewPassword(), replication ?? LocalSecretsManager.NewPassword(), redis ?? LocalSecretsManager.NewPassword());
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = path + ".tmp";
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };

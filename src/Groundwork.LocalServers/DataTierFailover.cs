@@ -102,15 +102,7 @@ public sealed class DataTierFailover(DataTierLayout layout, Action<FailoverStep>
         var newPrimary = layout.Primary;
         await ExecuteAsync(oldRoot, "STOP SLAVE", ct).ConfigureAwait(false);
         await ExecuteAsync(oldRoot, "SET GLOBAL gtid_slave_pos = @@gtid_binlog_pos", ct).ConfigureAwait(false);
-        await using (var change = new MySqlCommand(
-            "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=@port, MASTER_USER=@user, MASTER_PASSWORD=@password, " +
-            "MASTER_CONNECT_RETRY=1, MASTER_USE_GTID=slave_pos", oldRoot))
-        {
-            change.Parameters.AddWithValue("@port", newPrimary.Port);
-            change.Parameters.AddWithValue("@user", DataTierSetup.ReplicationUser);
-            change.Parameters.AddWithValue("@password", setup.Credentials.ReplicationPassword);
-            await change.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }
+        await setup.ChangeMasterAsync(oldRoot, newPrimary.Port, ct).ConfigureAwait(false);
         await ExecuteAsync(oldRoot, "START SLAVE", ct).ConfigureAwait(false);
         await DataTierSetup.WaitForReplicaThreadsAsync(oldRoot, requireIoThread: true, ct).ConfigureAwait(false);
         var newPosition = await DataTierSetup.ReadGlobalVariableAsync(newRoot, "gtid_binlog_pos", ct).ConfigureAwait(false) ?? "";

@@ -25,8 +25,8 @@ public sealed record DataTierLayout(string RootDirectory, int PrimaryPort, int R
         var role = Roles.PrimaryServerId == serverId ? MariaDbRole.Primary : MariaDbRole.Replica;
         return serverId switch
         {
-            1 => new(role, Path.Combine(FullRoot, "primary"), PrimaryPort, 1),
-            2 => new(role, Path.Combine(FullRoot, "replica"), ReplicaPort, 2),
+            1 => new(role, Path.Combine(FullRoot, "primary"), PrimaryPort, 1, Certificates),
+            2 => new(role, Path.Combine(FullRoot, "replica"), ReplicaPort, 2, Certificates),
             _ => throw new ArgumentOutOfRangeException(nameof(serverId), serverId, "The tier has servers 1 and 2."),
         };
     }
@@ -42,7 +42,10 @@ public sealed record DataTierLayout(string RootDirectory, int PrimaryPort, int R
     /// <summary>Held by whoever changes replication (a failover); health-check repairs skip while it is held.</summary>
     public string ReplicationLockFile => Path.Combine(FullRoot, "replication.lock");
 
-    public RedisInstance Redis => new(Path.Combine(FullRoot, "redis"), RedisPort);
+    public RedisInstance Redis => new(Path.Combine(FullRoot, "redis"), RedisPort, Certificates, CredentialsFile);
+
+    /// <summary>The tier's CA and server certificate (<c>tls/</c>), made on first start.</summary>
+    public DataTierCertificates Certificates => new(Path.Combine(FullRoot, "tls"));
 
     private string FullRoot => Path.GetFullPath(RootDirectory);
 
@@ -59,7 +62,8 @@ public sealed record DataTierLayout(string RootDirectory, int PrimaryPort, int R
     public async Task PrepareAsync(CancellationToken ct)
     {
         DataTierCredentials.LoadOrCreate(CredentialsFile);
-        Directory.CreateDirectory(Redis.WorkingDirectory);
+        Certificates.Ensure();
+        Redis.WriteConfig();
         await Task.WhenAll(Server(1).InitializeAsync(ct), Server(2).InitializeAsync(ct)).ConfigureAwait(false);
     }
 

@@ -162,14 +162,7 @@ public sealed class DataTierSetup
         if (!PointsAtPrimary(status))
         {
             if (status is not null) await ExecuteAsync(root, "STOP SLAVE", ct).ConfigureAwait(false);
-            await using var change = new MySqlCommand(
-                "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=@port, MASTER_USER=@user, MASTER_PASSWORD=@password, " +
-                // Reconnect every second after the primary dies (the default is 60 s).
-                "MASTER_CONNECT_RETRY=1, MASTER_USE_GTID=slave_pos", root);
-            change.Parameters.AddWithValue("@port", _layout.Primary.Port);
-            change.Parameters.AddWithValue("@user", ReplicationUser);
-            change.Parameters.AddWithValue("@password", Credentials.ReplicationPassword);
-            await change.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            await ChangeMasterAsync(root, _layout.Primary.Port, ct).ConfigureAwait(false);
             await ExecuteAsync(root, "START SLAVE", ct).ConfigureAwait(false);
         }
         else if ((!status!.IoThreadRunning && status.IoRunning != "Connecting") || !status.SqlThreadRunning)
@@ -178,6 +171,25 @@ public sealed class DataTierSetup
         }
 
         await WaitForReplicaThreadsAsync(root, requireIoThread, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Points the server of <paramref name="root"/> at the primary on 127.0.0.1:<paramref name="primaryPort"/> over TLS,
+    /// the certificate checked against the tier's CA and the host name (RDS replicates over TLS too; the primary's
+    /// require_secure_transport would refuse a plain-text IO thread anyway).
+    /// </summary>
+    internal async Task ChangeMasterAsync(MySqlConnection root, int primaryPort, CancellationToken ct)
+    {
+        await using var change = new MySqlCommand(
+            "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=@port, MASTER_USER=@user, MASTER_PASSWORD=@password, " +
+            "MASTER_SSL=1, MASTER_SSL_CA=@ca, MASTER_SSL_VERIFY_SERVER_CERT=1, " +
+            // Reconnect every second after the primary dies (the default is 60 s).
+            "MASTER_CONNECT_RETRY=1, MASTER_USE_GTID=slave_pos", root);
+        change.Parameters.AddWithValue("@port", primaryPort);
+        change.Parameters.AddWithValue("@user", ReplicationUser);
+        change.Parameters.AddWithValue("@password", Credentials.ReplicationPassword);
+        change.Parameters.AddWithValue("@ca", _layout.Certificates.CaFile);
+        await change.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>True when both replica threads run (for health checks: a replica that does not replicate is not healthy).</summary>
@@ -229,7 +241,11 @@ public sealed class DataTierSetup
         && status.MasterHost == "127.0.0.1"
         && status.MasterPort == _layout.Primary.Port
         && status.MasterUser == ReplicationUser
-        && string.Equals(status.UsingGtid, "Slave_Pos", StringComparison.OrdinalIgnoreCase);
+        && string.Equals(status.UsingGtid, "Slave_Pos", StringComparison.OrdinalIgnoreCase)
+        // A replica set up before the tier spoke TLS is pointed again, with the TLS options.
+        && status.SslAllowed == "Yes"
+        && status.SslVerifyServerCert == "Yes"
+        && status.SslCa == _layout.Certificates.CaFile;
 
     internal static async Task WaitForReplicaThreadsAsync(MySqlConnection root, bool requireIoThread, CancellationToken ct)
     {
@@ -266,9 +282,17 @@ public sealed class DataTierSetup
     internal static Task<string?> ReadGlobalVariableAsync(MySqlConnection connection, string name, CancellationToken ct) =>
         ReadGlobalAsync(connection, "SHOW GLOBAL VARIABLES", name, ct);
 
-    private static string TcpConnectionString(int port, string? user, string? password)
+    private string TcpConnectionString(int port, string? user, string? password)
     {
-        var csb = new MySqlConnectionStringBuilder { Server = "127.0.0.1", Port = (uint)port, Database = DatabaseName };
+        // The AWS options (AppServerUserData: SslMode=VerifyFull;SslCa=<RDS bundle>); only the CA file differs.
+        var csb = new MySqlConnectionStringBuilder
+        {
+            Server = "127.0.0.1",
+            Port = (uint)port,
+            Database = DatabaseName,
+            SslMode = MySqlSslMode.VerifyFull,
+            SslCa = _layout.Certificates.CaFile,
+        };
         if (user is not null) csb.UserID = user;
         if (password is not null) csb.Password = password;
         return csb.ConnectionString;

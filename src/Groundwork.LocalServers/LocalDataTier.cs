@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace Groundwork.LocalServers;
@@ -88,6 +91,26 @@ public sealed class LocalDataTier : IAsyncDisposable
 
     public Task<long> PrimarySelectCountAsync() => SelectCountAsync(Layout.Primary);
 
+    /// <summary>
+    /// Makes the running servers serve the certificate now on disk (after <see cref="DataTierCertificates.IssueServerCertificate"/>),
+    /// without a restart: <c>FLUSH SSL</c> on each mariadbd, <c>CONFIG SET tls-cert-file/tls-key-file</c> on Redis. Open
+    /// connections keep their session; new ones get the new certificate.
+    /// </summary>
+    public Task ReloadCertificatesAsync(CancellationToken ct = default) => Locked(async () =>
+    {
+        foreach (var server in new[] { Layout.Server(1), Layout.Server(2) })
+        {
+            await using var root = await server.OpenRootConnectionAsync(ct).ConfigureAwait(false);
+            await DataTierSetup.ExecuteAsync(root, "FLUSH SSL", ct).ConfigureAwait(false);
+        }
+        var redis = Layout.Redis;
+        // Both files in one CONFIG SET: Redis loads them together, so a key never meets the other certificate.
+        var reply = await RedisPing.CommandAsync(redis,
+            ["CONFIG", "SET", "tls-cert-file", redis.Certificates.ServerCertificateFile, "tls-key-file", redis.Certificates.ServerKeyFile], ct,
+            anyHostName: true).ConfigureAwait(false);
+        if (reply != "+OK") throw new InvalidOperationException($"Redis did not reload its certificate: {reply}");
+    });
+
     public bool IsPrimaryRunning => _primary is { HasExited: false };
     public bool IsReplicaRunning => _replica is { HasExited: false };
     public bool IsRedisRunning => _redis is { HasExited: false };
@@ -134,7 +157,7 @@ public sealed class LocalDataTier : IAsyncDisposable
     {
         if (_redis is not null) return;
         var redis = Layout.Redis;
-        Directory.CreateDirectory(redis.WorkingDirectory);
+        redis.WriteConfig();
         // The marker is "--dir <directory>": unique to this tier, unlike the port which a new layout may reuse.
         await StaleServer.StopAsync(redis.PidFile, redis.WorkingDirectory).ConfigureAwait(false);
         var process = ChildProcess.Start(
@@ -144,7 +167,7 @@ public sealed class LocalDataTier : IAsyncDisposable
             redis.WorkingDirectory);
         try
         {
-            await WaitUntilAsync(process, "redis-server", c => RedisPing.IsPongAsync(redis.Port, c), () => TailOf(redis.LogFile), ct).ConfigureAwait(false);
+            await WaitUntilAsync(process, "redis-server", c => RedisPing.IsPongAsync(redis, c), () => TailOf(redis.LogFile), ct).ConfigureAwait(false);
             _redis = process;
         }
         catch
@@ -208,34 +231,100 @@ public sealed class LocalDataTier : IAsyncDisposable
     }
 }
 
-/// <summary>PING over a raw TCP socket (RESP inline command): enough to know redis-server serves, with no client package.</summary>
+/// <summary>
+/// Redis commands over TLS (RESP), the server's certificate checked against the tier's CA and 127.0.0.1, after AUTH:
+/// enough to know redis-server serves clients as the app reaches it, and to reconfigure it, with no client package.
+/// </summary>
 public static class RedisPing
 {
-    public static async Task<bool> IsPongAsync(int port, CancellationToken ct)
+    public static async Task<bool> IsPongAsync(RedisInstance redis, CancellationToken ct) =>
+        await ProbeAsync(redis, ct).ConfigureAwait(false) is null;
+
+    /// <summary>Null when the server answered PONG; otherwise why not (for health-check messages).</summary>
+    public static async Task<string?> ProbeAsync(RedisInstance redis, CancellationToken ct)
     {
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            using var client = new TcpClient();
-            await client.ConnectAsync("127.0.0.1", port, timeout.Token).ConfigureAwait(false);
-            var stream = client.GetStream();
-            await stream.WriteAsync("PING\r\n"u8.ToArray(), timeout.Token).ConfigureAwait(false);
-            var buffer = new byte[64];
-            var read = await stream.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
-            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+            var reply = await CommandAsync(redis, ["PING"], ct).ConfigureAwait(false);
+            return reply == "+PONG" ? null : $"no PONG: {reply}";
         }
-        catch (SocketException)
+        catch (AuthenticationException e)
         {
-            return false;
+            return $"TLS handshake failed: {e.Message}";
         }
-        catch (IOException)
+        catch (InvalidOperationException e)
         {
-            return false;
+            return e.Message;
+        }
+        catch (SocketException e)
+        {
+            return e.Message;
+        }
+        catch (IOException e)
+        {
+            return e.Message;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return false;
+            return "no answer within 2 s";
         }
+    }
+
+    /// <summary>
+    /// AUTH, then <paramref name="command"/>; returns the command's reply line (<c>+OK</c>, <c>-ERR …</c>). Throws when
+    /// the TLS handshake or AUTH fails. <paramref name="served"/> receives the certificate the server presented.
+    /// </summary>
+    /// <paramref name="anyHostName"/>: still the tier's CA, but any name (an operator replacing a wrong certificate).
+    public static async Task<string> CommandAsync(
+        RedisInstance redis, IReadOnlyList<string> command, CancellationToken ct, Action<X509Certificate2>? served = null, bool anyHostName = false)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", redis.Port, timeout.Token).ConfigureAwait(false);
+        await using var tls = new SslStream(client.GetStream());
+        using var ca = X509Certificate2.CreateFromPem(File.ReadAllText(redis.Certificates.CaFile));
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "127.0.0.1",
+            CertificateChainPolicy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                CustomTrustStore = { ca },
+                RevocationMode = X509RevocationMode.NoCheck,
+            },
+            RemoteCertificateValidationCallback = anyHostName
+                ? (_, _, _, errors) => (errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None
+                : null,
+        }, timeout.Token).ConfigureAwait(false);
+        if (served is not null && tls.RemoteCertificate is { } remote)
+            served(X509CertificateLoader.LoadCertificate(remote.GetRawCertData()));
+        await tls.WriteAsync(Resp(["AUTH", redis.Password]).Concat(Resp(command)).ToArray(), timeout.Token).ConfigureAwait(false);
+        var lines = await ReadLinesAsync(tls, 2, timeout.Token).ConfigureAwait(false);
+        if (lines.Count < 1 || lines[0] != "+OK")
+            throw new InvalidOperationException($"AUTH refused: {(lines.Count > 0 ? lines[0] : "connection closed")}");
+        return lines.Count > 1 ? lines[1] : "(connection closed)";
+    }
+
+    private static byte[] Resp(IReadOnlyList<string> parts)
+    {
+        var text = new StringBuilder().Append('*').Append(parts.Count).Append("\r\n");
+        foreach (var part in parts)
+            text.Append('$').Append(Encoding.UTF8.GetByteCount(part)).Append("\r\n").Append(part).Append("\r\n");
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    // Simple and error replies only (one line each): what AUTH, PING and CONFIG SET answer.
+    private static async Task<List<string>> ReadLinesAsync(Stream stream, int count, CancellationToken ct)
+    {
+        var text = new StringBuilder();
+        var buffer = new byte[512];
+        while (text.ToString().Split("\r\n").Length <= count)
+        {
+            var read = await stream.ReadAsync(buffer, ct).ConfigureAwait(false);
+            if (read == 0) break;
+            text.Append(Encoding.UTF8.GetString(buffer, 0, read));
+        }
+        return text.ToString().Split("\r\n").Where(l => l.Length > 0).Take(count).ToList();
     }
 }

@@ -12,8 +12,9 @@ public sealed class MariaDbInstance
     // sun_path in sockaddr_un is 108 bytes including the terminating NUL.
     private const int MaxUnixSocketPathLength = 107;
 
-    internal MariaDbInstance(MariaDbRole role, string instanceDirectory, int port, int serverId)
+    internal MariaDbInstance(MariaDbRole role, string instanceDirectory, int port, int serverId, DataTierCertificates certificates)
     {
+        Certificates = certificates;
         Role = role;
         ServerId = serverId;
         InstanceDirectory = instanceDirectory;
@@ -26,6 +27,7 @@ public sealed class MariaDbInstance
     /// <summary>Fixed per server (1 for the directory primary/, 2 for replica/), as an RDS instance keeps its identity through a failover.</summary>
     public int ServerId { get; }
     public string InstanceDirectory { get; }
+    public DataTierCertificates Certificates { get; }
     public int Port { get; }
     public string DataDirectory => Path.Combine(InstanceDirectory, "data");
     public string SocketPath => Path.Combine(InstanceDirectory, "mariadbd.sock");

@@ -11,7 +11,10 @@ public sealed record ReplicaStatus(
     string IoRunning,
     string SqlRunning,
     string LastIoError,
-    string LastSqlError)
+    string LastSqlError,
+    string SslAllowed = "",
+    string SslVerifyServerCert = "",
+    string SslCa = "")
 {
     public bool IoThreadRunning => IoRunning == "Yes";
     public bool SqlThreadRunning => SqlRunning == "Yes";
@@ -31,6 +34,9 @@ public sealed record ReplicaStatus(
             Text("Slave_IO_Running"),
             Text("Slave_SQL_Running"),
             Text("Last_IO_Error"),
-            Text("Last_SQL_Error"));
+            Text("Last_SQL_Error"),
+            Text("Master_SSL_Allowed"),
+            Text("Master_SSL_Verify_Server_Cert"),
+            Text("Master_SSL_CA_File"));
     }
 }

@@ -90,6 +90,8 @@ public sealed class ApiInstance : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:primary", _tier.Setup.PrimaryConnectionString);
         builder.UseSetting("ConnectionStrings:replica", _tier.Setup.ReplicaConnectionString);
         builder.UseSetting("ConnectionStrings:redis", _redis ?? _tier.Layout.Redis.ConnectionString);
+        // Redis speaks TLS only; its certificate is issued by the tier's CA (AWS: a public chain, no setting).
+        builder.UseSetting("Cache:RedisCaFile", _tier.Layout.Certificates.CaFile);
         builder.UseSetting("Database:ReplicaCheckInterval", "00:00:00.250");
         builder.UseSetting("Database:ReplicaLagBound", "00:00:01");
         builder.UseSetting("Links:CreatePerClientPerMinute", _createLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));

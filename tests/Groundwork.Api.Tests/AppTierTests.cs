@@ -239,7 +239,9 @@ public sealed class AppTierTests(ApiTierFixture tier, ITestOutputHelper output)
     [Fact]
     public async Task Redis_is_a_bounded_cache_that_evicts_least_recently_used_expiring_keys_like_ElastiCache()
     {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(tier.Tier.Layout.Redis.ConnectionString + ",allowAdmin=true");
+        var options = ConfigurationOptions.Parse(tier.Tier.Layout.Redis.ConnectionString + ",allowAdmin=true");
+        new Groundwork.ServiceDefaults.Caching.RedisTrust(tier.Tier.Layout.Certificates.CaFile, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).Apply(options);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
         var server = redis.GetServer(redis.GetEndPoints().Single());
         var settings = (await server.ConfigGetAsync("maxmemory*")).ToDictionary(p => p.Key, p => p.Value);
         Assert.Equal("volatile-lru", settings["maxmemory-policy"]);

@@ -93,6 +93,21 @@ public sealed class DeploymentHistoryTests : IDisposable
         Assert.Equal(DataTierSetup.AppSecretName, environment["Database__Credentials__SecretId"]);
         Assert.Equal("http://127.0.0.1:14566/", environment["Database__Credentials__ServiceUrl"]);
     }
+
+    [Fact]
+    public void New_instances_connect_as_the_AppHost_instances_do_TLS_verified_against_the_tier_CA()
+    {
+        var stack = new StackManifest(1, "http://127.0.0.1:8080", "arn:alb", "http://127.0.0.1:8080/_edge/alb-keys", "a@example.com",
+            "Server=127.0.0.1;Port=13306;User ID=groundwork_admin;Password=admin-secret;Database=groundwork;SSL Mode=VerifyFull;SSL CA=/data/tls/ca.pem",
+            "Server=127.0.0.1;Port=13307;User ID=groundwork_admin;Password=admin-secret;Database=groundwork;SSL Mode=VerifyFull;SSL CA=/data/tls/ca.pem",
+            "127.0.0.1:16379,ssl=true,password=r3dis,abortConnect=false", [], "http://127.0.0.1:14566/", "/data/tls/ca.pem");
+        var environment = LocalRollingDeploy.InstanceEnvironment(stack, "/opt/a", "1.4.2");
+        var primary = new MySqlConnector.MySqlConnectionStringBuilder(environment["ConnectionStrings__primary"]!);
+        Assert.Equal(MySqlConnector.MySqlSslMode.VerifyFull, primary.SslMode);
+        Assert.Equal("/data/tls/ca.pem", primary.SslCa);
+        Assert.Equal("127.0.0.1:16379,ssl=true,password=r3dis,abortConnect=false", environment["ConnectionStrings__redis"]);
+        Assert.Equal("/data/tls/ca.pem", environment["Cache__RedisCaFile"]);
+    }
 }
 
 /// <summary>The local deploy's guards that need no running stack.</summary>

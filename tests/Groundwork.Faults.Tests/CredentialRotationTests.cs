@@ -65,8 +65,8 @@ public sealed class CredentialRotationTests(FaultStack stack, ITestOutputHelper 
             {
                 newSessions = (await SessionsOfAsync(root, DataTierSetup.AppUser)).Count(id => !ended.Contains(id));
             }
-            oldOnPrimary = await RefusalAsync(stack.PrimaryPort, before.Password);
-            oldOnReplica = await RefusalAsync(stack.ReplicaPort, before.Password);
+            oldOnPrimary = await RefusalAsync(stack.PrimaryPort, before.Password, stack.Layout.Certificates.CaFile);
+            oldOnReplica = await RefusalAsync(stack.ReplicaPort, before.Password, stack.Layout.Certificates.CaFile);
 
             load.Phase = "after";
             await stack.Setup.WaitForReplicaCaughtUpAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
@@ -135,13 +135,15 @@ public sealed class CredentialRotationTests(FaultStack stack, ITestOutputHelper 
     }
 
     /// <summary>The error a new connection as the app user with this password gets (null: it was let in).</summary>
-    private static async Task<int?> RefusalAsync(int port, string password)
+    private static async Task<int?> RefusalAsync(int port, string password, string caFile)
     {
         try
         {
             await using var connection = new MySqlConnection(new MySqlConnectionStringBuilder
             {
                 Server = "127.0.0.1", Port = (uint)port, UserID = DataTierSetup.AppUser, Password = password, Pooling = false,
+                // As the app connects (TLS verified): the 1045 must be about the password, never the transport.
+                SslMode = MySqlSslMode.VerifyFull, SslCa = caFile,
             }.ConnectionString);
             await connection.OpenAsync();
             return null;

@@ -162,18 +162,18 @@ public sealed class ReplicationTests : IClassFixture<TierFixture>, IAsyncLifetim
     [Fact]
     public async Task A_killed_redis_refuses_connections_and_serves_again_after_restart()
     {
-        var port = Tier.Layout.RedisPort;
-        Assert.True(await RedisPing.IsPongAsync(port, default));
+        var redis = Tier.Layout.Redis;
+        Assert.True(await RedisPing.IsPongAsync(redis, default));
         await Tier.KillRedisAsync();
         try
         {
-            Assert.False(await RedisPing.IsPongAsync(port, default));
+            Assert.False(await RedisPing.IsPongAsync(redis, default));
         }
         finally
         {
             await Tier.StartRedisAsync();
         }
-        Assert.True(await RedisPing.IsPongAsync(port, default));
+        Assert.True(await RedisPing.IsPongAsync(redis, default));
     }
 
     [Fact]

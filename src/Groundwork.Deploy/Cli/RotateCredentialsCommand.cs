@@ -85,10 +85,30 @@ internal static partial class DeployCli
             return (null, new DatabaseEndpoint($"<{primaryParameter}>", 3306), new DatabaseEndpoint($"<{replicaParameter}>", 3306));
         }
         var credentials = await AwsCredentials.RequireAsync($"rotating {environment}'s database credentials");
-        var primary = DatabaseEndpoint.Parse(await SsmParameterAsync(primaryParameter, regionName, cancellationToken), primaryParameter);
-        var replica = DatabaseEndpoint.Parse(await SsmParameterAsync(replicaParameter, regionName, cancellationToken), replicaParameter);
+        // Verified TLS as the app servers and the migrate step connect: the RDS CA bundle, fetched as they fetch it.
+        var caFile = await RdsCaBundleAsync(cancellationToken);
+        var primary = DatabaseEndpoint.Parse(await SsmParameterAsync(primaryParameter, regionName, cancellationToken), primaryParameter) with { CaFile = caFile };
+        var replica = DatabaseEndpoint.Parse(await SsmParameterAsync(replicaParameter, regionName, cancellationToken), replicaParameter) with { CaFile = caFile };
         var client = new SecretsManagerClient(regionName, null, async _ => await credentials.GetCredentialsAsync());
         return (client, primary, replica);
+    }
+
+    /// <summary>The RDS global CA bundle (<see cref="AwsDeployPlan.RdsCaBundleUrl"/>) in a temporary file.</summary>
+    private static async Task<string> RdsCaBundleAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        string bundle;
+        try
+        {
+            bundle = await http.GetStringAsync(AwsDeployPlan.RdsCaBundleUrl, cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new DeployException($"cannot fetch the RDS CA bundle from {AwsDeployPlan.RdsCaBundleUrl}: {e.Message}");
+        }
+        var path = Path.Combine(Path.GetTempPath(), "groundwork-rds-ca-bundle.pem");
+        await File.WriteAllTextAsync(path, bundle, cancellationToken);
+        return path;
     }
 
     private static async Task<string> SsmParameterAsync(string name, string region, CancellationToken cancellationToken)

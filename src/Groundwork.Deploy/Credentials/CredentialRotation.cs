@@ -16,8 +16,11 @@ internal sealed record RotationTarget(string Environment, string User)
     public string SecretId => User == "analytics" ? $"groundwork/{Environment}/db/analytics-readonly" : $"groundwork/{Environment}/db/app";
 }
 
-/// <summary>A database endpoint: host and port (RDS endpoints are host names; the local ones 127.0.0.1 and a port).</summary>
-internal sealed record DatabaseEndpoint(string Host, uint Port)
+/// <summary>
+/// A database endpoint: host and port (RDS endpoints are host names; the local ones 127.0.0.1 and a port), and the CA
+/// file its certificate must chain to (the local tier's CA; null: the machine's trust store).
+/// </summary>
+internal sealed record DatabaseEndpoint(string Host, uint Port, string? CaFile = null)
 {
     public static DatabaseEndpoint Parse(string value, string what)
     {
@@ -33,7 +36,7 @@ internal sealed record DatabaseEndpoint(string Host, uint Port)
     public static DatabaseEndpoint FromConnectionString(string connectionString)
     {
         var csb = new MySqlConnectionStringBuilder(connectionString);
-        return new DatabaseEndpoint(csb.Server, csb.Port);
+        return new DatabaseEndpoint(csb.Server, csb.Port, string.IsNullOrEmpty(csb.SslCa) ? null : csb.SslCa);
     }
 
     public override string ToString() => $"{Host}:{Port}";
@@ -194,7 +197,9 @@ internal sealed class CredentialRotation(SecretsManagerClient secrets, DatabaseE
             Password = password,
             Pooling = false,
             ConnectionTimeout = 5,
-            SslMode = MySqlSslMode.Preferred,
+            // As the app connects: TLS, certificate and host name checked (require_secure_transport refuses plain text).
+            SslMode = MySqlSslMode.VerifyFull,
+            SslCa = endpoint.CaFile ?? "",
         }.ConnectionString);
         try
         {

@@ -155,6 +155,13 @@ internal sealed class LocalRollingDeploy(string dataDirectory, RollingDeployOpti
                 environment[key] = value;
             }
         }
+        if (stack.CaFile is { } caFile)
+        {
+            foreach (var (key, value) in LocalTls.ClientEnvironment(caFile))
+            {
+                environment[key] = value;
+            }
+        }
         return environment;
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using ZiggyCreatures.Caching.Fusion;
 using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;
@@ -30,7 +31,9 @@ public static class CacheExtensions
         var hasRedis = !string.IsNullOrWhiteSpace(redisConnectionString);
         if (hasRedis)
         {
-            builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectRedis(redisConnectionString!));
+            var caFile = builder.Configuration["Cache:RedisCaFile"];
+            builder.Services.AddSingleton(sp => new RedisTrust(caFile, sp.GetRequiredService<ILoggerFactory>().CreateLogger<RedisTrust>()));
+            builder.Services.AddSingleton<IConnectionMultiplexer>(sp => ConnectRedis(redisConnectionString!, sp.GetRequiredService<RedisTrust>()));
         }
 
         // A hard bound on each instance's memory cache, whatever the traffic: every entry counts 1 against the limit
@@ -88,15 +91,18 @@ public static class CacheExtensions
     /// One multiplexer per process, shared by the cache, the backplane and the rate limiter. It never fails to
     /// construct: with Redis down it keeps reconnecting in the background.
     /// </summary>
-    private static ConnectionMultiplexer ConnectRedis(string connectionString)
+    private static ConnectionMultiplexer ConnectRedis(string connectionString, RedisTrust trust)
     {
         var options = ConfigurationOptions.Parse(connectionString);
+        trust.Apply(options);
         options.AbortOnConnectFail = false;
         options.ConnectTimeout = 1000;
         options.SyncTimeout = 1000;
         options.AsyncTimeout = 1000;
         options.ConnectRetry = 1;
         options.ReconnectRetryPolicy = new LinearRetry(500);
-        return ConnectionMultiplexer.Connect(options);
+        var multiplexer = ConnectionMultiplexer.Connect(options);
+        trust.Observe(multiplexer);
+        return multiplexer;
     }
 }

@@ -1,3 +1,4 @@
+using Groundwork.ServiceDefaults.Caching;
 using Groundwork.ServiceDefaults.Data;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -19,6 +20,13 @@ internal sealed class PrimaryHealthCheck(PrimaryDataSource primary) : IHealthChe
             await using var cmd = new MySqlCommand("SELECT 1", connection);
             await cmd.ExecuteScalarAsync(timeout.Token);
             return HealthCheckResult.Healthy("primary answers");
+        }
+        catch (Exception e) when (DatabaseTlsDiagnosis.IsTlsFailure(e))
+        {
+            // A refused certificate does not heal by waiting: say what is wrong with it (the health-check log shows it).
+            var reason = await DatabaseTlsDiagnosis.ExplainAsync(primary.DataSource.ConnectionString, ct);
+            return new HealthCheckResult(context.Registration.FailureStatus,
+                $"primary unreachable: {e.Message}{(reason is null ? "" : ": " + reason)}");
         }
         catch (Exception e) when (e is MySqlException or OperationCanceledException or TimeoutException or InvalidOperationException)
         {
@@ -44,10 +52,13 @@ internal sealed class RedisHealthCheck(IServiceProvider services) : IHealthCheck
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
         var redis = services.GetService<IConnectionMultiplexer>();
+        // A refused certificate or password is a misconfiguration, not an outage: not ready, with the reason.
+        var refusal = services.GetService<RedisTrust>()?.Refusal;
         return Task.FromResult(redis switch
         {
             null => HealthCheckResult.Healthy("no Redis configured; memory cache only"),
             { IsConnected: true } => HealthCheckResult.Healthy("redis connected"),
+            _ when refusal is not null => HealthCheckResult.Unhealthy("redis refused: " + refusal),
             _ => HealthCheckResult.Degraded("redis unreachable; serving from the memory cache and the database"),
         });
     }
