@@ -131,6 +131,8 @@ public sealed class ToolUserDataTests
             p => Assert.True(p.i < authorised, $"'{p.l}' runs after the key is authorised"));
         // The public half comes from the instance metadata (IMDSv2 token), i.e. from the launch template's key pair.
         Assert.Contains(lines, l => l.Contains("meta-data/public-keys/0/openssh-key", StringComparison.Ordinal) && l.Contains("X-aws-ec2-metadata-token", StringComparison.Ordinal));
+        // Debian's default user (sudo for everything) loses the key cloud-init gave it: the key opens `jenkins` only.
+        Assert.Contains(": > /home/admin/.ssh/authorized_keys", string.Join('\n', lines), StringComparison.Ordinal);
         // The agent joins nobody by itself any more: no Swarm client, no service of its own.
         Assert.DoesNotContain(lines, l => l.Contains("swarm", StringComparison.OrdinalIgnoreCase) || l.Contains("systemctl enable", StringComparison.Ordinal));
     }

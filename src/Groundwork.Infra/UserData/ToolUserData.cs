@@ -154,6 +154,9 @@ public static class ToolUserData
         $"curl -fsS -H \"X-aws-ec2-metadata-token: $IMDS_TOKEN\" http://169.254.169.254/latest/meta-data/public-keys/0/openssh-key > {JenkinsAgentHome}/.ssh/authorized_keys.new",
         $"install -m 0600 -o {JenkinsAgentUser} -g {JenkinsAgentUser} {JenkinsAgentHome}/.ssh/authorized_keys.new {JenkinsAgentHome}/.ssh/authorized_keys",
         $"rm -f {JenkinsAgentHome}/.ssh/authorized_keys.new",
+        // cloud-init also gave the key to Debian's default user `admin`, who may sudo anything: the controller's key
+        // opens the agent account (sudo apt-get only) and nothing else.
+        "if [ -f /home/admin/.ssh/authorized_keys ]; then : > /home/admin/.ssh/authorized_keys; fi",
     ];
 
     /// <summary>After Sentry's install: the configuration unit (admin, project, keys, DSN secrets), run now and at every boot.</summary>
