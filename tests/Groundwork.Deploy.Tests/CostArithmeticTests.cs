@@ -23,7 +23,7 @@ public sealed class CostArithmeticTests : IDisposable
         Assumptions = new CostAssumptions
         {
             NatGatewayGbPerMonth = 10, LoadBalancerCapacityUnits = 1, FlowLogGbPerMonth = 2, S3GbPerBucket = 5,
-            SnapshotShareOfVolume = 0.5, AmiRootGiB = 8,
+            SnapshotShareOfVolume = 0.5, AmiRootGiB = 8, ScaleFromZeroHoursPerMonth = 25,
         },
         Free = ["AWS::EC2::Subnet", "AWS::EC2::LaunchTemplate", "AWS::IAM::Role"],
         UsageOnly = new Dictionary<string, string> { ["AWS::Lambda::Function"] = "free tier assumed" },
@@ -131,6 +131,47 @@ public sealed class CostArithmeticTests : IDisposable
         // No block device in the template: the AMI's root, assumed.
         var root = Assert.Single(cost.Lines, l => l.Item.StartsWith("EBS root volumes (AMI default", StringComparison.Ordinal));
         Assert.Equal((16.0, CostKind.Assumed), (root.Quantity, root.Kind));
+    }
+
+    [Theory]
+    [InlineData("""{"MinSize": "0", "MaxSize": "1"}""")]
+    [InlineData("""{"MinSize": "0", "DesiredCapacity": "0", "MaxSize": "1"}""")]
+    public void A_group_scaled_from_zero_is_priced_as_the_assumed_hours_not_as_free_nor_always_on(string capacity)
+    {
+        var group = Parse(capacity).AsObject();
+        group["LaunchTemplate"] = Parse("""{"LaunchTemplateId": {"Ref": "Template"}}""");
+        var app = new JsonObject
+        {
+            ["Template"] = Resource("AWS::EC2::LaunchTemplate", Parse("""
+                {"LaunchTemplateData": {"InstanceType": "t3a.small", "Monitoring": {"Enabled": false},
+                 "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 40, "VolumeType": "gp3"}}]}}
+                """).AsObject()),
+            ["Agent"] = Resource("AWS::AutoScaling::AutoScalingGroup", group),
+        };
+        var cost = Assert.Single(new CostEstimator(Prices()).Estimate(Assembly(("Groundwork-management", app, null))));
+
+        // 25 assumed hours of a $0.02 instance; 40 GB × 25/100 of the month at $0.08; nothing fixed.
+        var instance = Assert.Single(cost.Lines, l => l.Item == "EC2 Agent (scales from zero)");
+        Assert.Equal((25.0, 0.02, 0.5, CostKind.Assumed), (instance.Quantity, instance.UnitMonthlyUsd, instance.MonthlyUsd, instance.Kind));
+        Assert.Contains("25 h a month assumed", instance.Unit, StringComparison.Ordinal);
+        var volume = Assert.Single(cost.Lines, l => l.Item == "EBS volumes of Agent (while it runs)");
+        Assert.Equal((10.0, 0.8, CostKind.Assumed), (volume.Quantity, volume.MonthlyUsd, volume.Kind));
+        Assert.Equal(2, cost.Lines.Count);
+        Assert.Equal(1.3, cost.MonthlyUsd);
+    }
+
+    [Fact]
+    public void A_group_of_zero_that_may_not_grow_costs_nothing()
+    {
+        var app = new JsonObject
+        {
+            ["Template"] = Resource("AWS::EC2::LaunchTemplate", Parse("""{"LaunchTemplateData": {"InstanceType": "t3a.small"}}""").AsObject()),
+            ["Parked"] = Resource("AWS::AutoScaling::AutoScalingGroup", Parse("""
+                {"MinSize": "0", "MaxSize": "0", "LaunchTemplate": {"LaunchTemplateId": {"Ref": "Template"}}}
+                """).AsObject()),
+        };
+        var cost = Assert.Single(new CostEstimator(Prices()).Estimate(Assembly(("Groundwork-demo-App", app, null))));
+        Assert.Empty(cost.Lines);
     }
 
     [Fact]

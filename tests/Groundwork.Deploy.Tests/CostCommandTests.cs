@@ -44,6 +44,11 @@ public sealed class CostCommandTests
         var production = environments["production"]!["lines"]!.AsArray();
         Assert.Equal(2, (double)production.Single(l => (string)l!["item"]! == "NAT gateways")!["quantity"]!);
         Assert.Contains(production, l => ((string)l!["unit"]!).EndsWith(" Multi-AZ", StringComparison.Ordinal) && ((string)l["item"]!).StartsWith("RDS MariaDB", StringComparison.Ordinal));
+        // The Jenkins build agent scales from zero: priced as the assumed build hours, not as an always-on instance.
+        var management = environments["management"]!["lines"]!.AsArray();
+        var agent = management.Single(l => (string)l!["item"]! == "EC2 groundwork-jenkins-agent (scales from zero)")!;
+        Assert.Equal("assumed", (string)agent["kind"]!);
+        Assert.DoesNotContain(management, l => (string)l!["item"]! == "EC2 groundwork-jenkins-agent");
     }
 
     [Theory]

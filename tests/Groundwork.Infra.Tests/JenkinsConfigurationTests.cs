@@ -77,7 +77,7 @@ public sealed partial class JenkinsConfigurationTests
         ("archiveArtifacts", "workflow-aggregator"), ("checkout scmGit", "git"), ("timestamps()", "timestamper"),
         ("lock(", "lockable-resources"), ("parameterizedCron(", "parameterized-scheduler"),
         ("pipelineJob(", "job-dsl"), ("roleBased:", "role-strategy"), ("jobs:", "configuration-as-code"),
-        ("groundwork-agent", "swarm"),
+        ("eC2Fleet:", "ec2-fleet"), ("sSHConnector:", "ssh-slaves"), ("basicSSHUserPrivateKey:", "ssh-slaves"),
     ];
 
     [Fact]
@@ -100,26 +100,69 @@ public sealed partial class JenkinsConfigurationTests
                 Assert.True(plugins.ContainsKey(plugin), $"'{step}' is used but {plugin} is not pinned in plugins.txt");
         }
         Assert.Contains("lock(", used, StringComparison.Ordinal); // the table above is exercised, not vacuous
+        Assert.Contains("eC2Fleet:", used, StringComparison.Ordinal);
+        // The agent is started by the EC2 Fleet cloud now: the Swarm plugin it used to join with is gone.
+        Assert.DoesNotContain("swarm", plugins.Keys);
     }
 
     [Fact]
-    public void Builds_run_on_the_debian_agent_and_the_approval_and_agent_accounts_are_roles()
+    public void Builds_run_on_the_debian_agent_and_only_the_admin_and_the_approvers_have_accounts()
     {
         var jenkins = (YamlMappingNode)Casc()["jenkins"];
         Assert.Equal("0", ((YamlScalarNode)jenkins["numExecutors"]).Value); // the Amazon Linux controller builds nothing
         var users = ((YamlSequenceNode)jenkins["securityRealm"]["local"]["users"]).Children.Select(u => ((YamlScalarNode)u["id"]).Value ?? "").ToArray();
-        Assert.Equal(["admin", "groundwork-agent"], users);
+        Assert.Equal(["admin"], users); // no agent account: the controller connects to the agent, not the other way round
         var roles = ((YamlSequenceNode)jenkins["authorizationStrategy"]["roleBased"]["roles"]["global"]).Children.Cast<YamlMappingNode>()
             .ToDictionary(r => ((YamlScalarNode)r["name"]).Value!, r => ((YamlSequenceNode)r["permissions"]).Children.Select(p => ((YamlScalarNode)p).Value!).ToArray());
-        Assert.DoesNotContain(roles["build-agents"], p => p is "Overall/Administer" or "Job/Build" or "Job/Configure");
-        Assert.Contains("Agent/Connect", roles["build-agents"]);
+        Assert.Equal(["admin", "groundwork-release-managers"], roles.Keys.Order().ToArray());
         // The deploy job's input step names the role group that may approve production.
         var deploy = File.ReadAllText(Path.Combine(JenkinsDir, "deploy.Jenkinsfile"));
         Assert.Contains("submitter: 'groundwork-release-managers'", deploy, StringComparison.Ordinal);
-        Assert.True(roles.ContainsKey("groundwork-release-managers"));
-        // The agent joins with the label the controller's user data gives it, and in normal mode (`agent any`).
-        Assert.Contains($"-labels {ToolUserData.JenkinsAgentLabel}", string.Join('\n', AgentUserData()), StringComparison.Ordinal);
-        Assert.DoesNotContain("-mode exclusive", string.Join('\n', AgentUserData()), StringComparison.Ordinal);
+        // Every job runs on any agent (`agent any`): the cloud's agent must take them (NORMAL mode, not restricted).
+        foreach (var jenkinsfile in Directory.GetFiles(JenkinsDir, "*.Jenkinsfile"))
+            Assert.Contains("agent any", File.ReadAllText(jenkinsfile), StringComparison.Ordinal);
+        Assert.Equal("NORMAL", ((YamlScalarNode)jenkins["mode"]).Value);
+    }
+
+    private static string Scalar(YamlMappingNode node, string key) => ((YamlScalarNode)node[key]).Value ?? "";
+
+    [Fact]
+    public void The_agent_scales_from_zero_to_one_and_the_controller_logs_in_with_the_key_pair()
+    {
+        var clouds = ((YamlSequenceNode)Casc()["jenkins"]["clouds"]).Children.Cast<YamlMappingNode>().ToList();
+        var fleet = (YamlMappingNode)Assert.Single(clouds)["eC2Fleet"];
+        Assert.Equal("0", Scalar(fleet, "minSize")); // nothing runs (nor is billed) while no build waits
+        Assert.Equal("1", Scalar(fleet, "maxSize"));
+        Assert.Equal("0", Scalar(fleet, "minSpareSize"));
+        Assert.InRange(int.Parse(Scalar(fleet, "idleMinutes"), System.Globalization.CultureInfo.InvariantCulture), 5, 30);
+        Assert.Equal("${JENKINS_AGENT_GROUP}", Scalar(fleet, "fleet"));
+        Assert.Equal("true", Scalar(fleet, "privateIpUsed")); // the agent has no public address
+        // The label the build runs on, the root the agent user's home, as the agent's user data creates them.
+        Assert.Equal(ToolUserData.JenkinsAgentLabel, Scalar(fleet, "labelString"));
+        Assert.Equal(ToolUserData.JenkinsAgentHome, Scalar(fleet, "fsRoot"));
+        // Provisioning takes minutes (apt): the plugin must wait longer than the default 3 before giving up on a node.
+        Assert.True(int.Parse(Scalar(fleet, "initOnlineTimeoutSec"), System.Globalization.CultureInfo.InvariantCulture) >= 900);
+
+        var ssh = (YamlMappingNode)fleet["computerConnector"]["sSHConnector"];
+        Assert.Equal("22", Scalar(ssh, "port"));
+        // Never "accept any host key": trusted on first contact, then pinned for the node's life.
+        var strategy = (YamlMappingNode)ssh["sshHostKeyVerificationStrategy"];
+        Assert.Equal("false", Scalar((YamlMappingNode)strategy["manuallyTrustedKeyVerificationStrategy"], "requireInitialManualTrust"));
+
+        var credentials = ((YamlSequenceNode)Casc()["credentials"]["system"]["domainCredentials"]).Children
+            .SelectMany(d => ((YamlSequenceNode)d["credentials"]).Children).Cast<YamlMappingNode>()
+            .Select(c => (YamlMappingNode)c["basicSSHUserPrivateKey"]).ToList();
+        var key = Assert.Single(credentials, c => Scalar(c, "id") == Scalar(ssh, "credentialsId"));
+        Assert.Equal(ToolUserData.JenkinsAgentUser, Scalar(key, "username"));
+        Assert.Equal("SYSTEM", Scalar(key, "scope")); // for agent connections only, not readable by jobs
+        // The key is read from memory at each start, never written in the configuration or on a disk.
+        var privateKey = Scalar((YamlMappingNode)key["privateKeySource"]["directEntry"], "privateKey");
+        var path = ReadFile().Match(privateKey);
+        Assert.True(path.Success, privateKey);
+        var controller = string.Join('\n', ControllerUserData());
+        Assert.Contains($"Environment=SECRETS={Path.GetDirectoryName(path.Groups[1].Value)}", controller, StringComparison.Ordinal);
+        Assert.StartsWith("/run/", path.Groups[1].Value, StringComparison.Ordinal);
+        Assert.Contains($"\"$SECRETS/{Path.GetFileName(path.Groups[1].Value)}\"", ToolUserData.File("jenkins-secrets.sh"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -145,17 +188,13 @@ public sealed partial class JenkinsConfigurationTests
     {
         Region = "eu-west-1",
         AdminSecret = "groundwork/management/jenkins/admin",
-        AgentSecret = "groundwork/management/jenkins/agent",
+        AgentKeyParameter = "/ec2/keypair/key-0123456789abcdef0",
+        AgentGroup = "groundwork-jenkins-agent",
         RepositoryUrl = "https://git.example/groundwork/groundwork.git",
         ArtifactsBucket = "groundwork-artifacts-111111111111-eu-west-1",
     });
 
-    internal static string[] AgentUserData() => ToolUserData.JenkinsAgent(new JenkinsAgentSettings
-    {
-        Region = "eu-west-1",
-        AgentSecret = "groundwork/management/jenkins/agent",
-        ControllerGroup = "groundwork-jenkins",
-    });
+    internal static string[] AgentUserData() => ToolUserData.JenkinsAgent();
 
     [GeneratedRegex(@"pipelineJob\('([^']+)'\)")]
     private static partial Regex PipelineJob();
@@ -173,4 +212,6 @@ public sealed partial class JenkinsConfigurationTests
     private static partial Regex PinnedPlugin();
     [GeneratedRegex(@"\$\{([A-Z_]+)(:-[^}]*)?\}")]
     private static partial Regex CascVariable();
+    [GeneratedRegex(@"^\$\{readFile:(/[^}]+)\}$")]
+    private static partial Regex ReadFile();
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Groundwork.Infra.UserData;
 
 namespace Groundwork.Infra.Tests;
@@ -19,7 +20,7 @@ public sealed class ManagementToolsTemplateTests(SynthesizedApp app)
     {
         var hosts = ToolLaunchTemplates().ToList();
         Assert.Contains(hosts, h => h.Name == "groundwork-jenkins" && h.UserData.Contains("CASC_JENKINS_CONFIG", StringComparison.Ordinal));
-        Assert.Contains(hosts, h => h.Name == "groundwork-jenkins-agent" && h.UserData.Contains("groundwork-jenkins-agent.service", StringComparison.Ordinal));
+        Assert.Contains(hosts, h => h.Name == "groundwork-jenkins-agent" && h.UserData.Contains("meta-data/public-keys/0/openssh-key", StringComparison.Ordinal));
         Assert.Contains(hosts, h => h.Name == "groundwork-sentry" && h.UserData.Contains("systemctl start groundwork-sentry-configure", StringComparison.Ordinal));
         Assert.Equal(2, hosts.Count(h => h.Name.EndsWith("-metabase", StringComparison.Ordinal) && h.UserData.Contains("systemctl start groundwork-metabase-configure", StringComparison.Ordinal)));
         foreach (var (name, userData) in hosts)
@@ -44,6 +45,52 @@ public sealed class ManagementToolsTemplateTests(SynthesizedApp app)
         var controllerTemplate = app.Resources(Management, "AWS::EC2::LaunchTemplate").Single(t => (string?)t.Properties["LaunchTemplateName"] == "groundwork-jenkins");
         var controllerProfile = app.Target(Management, controllerTemplate.Properties["LaunchTemplateData"]!["IamInstanceProfile"]!["Arn"])!;
         Assert.DoesNotContain(role.LogicalId, TemplateQueries.Text(controllerProfile.Properties["Roles"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_build_agent_group_scales_from_zero_and_the_controller_alone_may_scale_it_and_read_its_key()
+    {
+        var group = app.Resources(Management, "AWS::AutoScaling::AutoScalingGroup").Single(g => (string?)g.Properties["AutoScalingGroupName"] == "groundwork-jenkins-agent");
+        Assert.Equal(("0", "1"), ((string?)group.Properties["MinSize"], (string?)group.Properties["MaxSize"]));
+        // The EC2 Fleet cloud owns the desired capacity: a stack update must not set it back.
+        Assert.Null(group.Properties["DesiredCapacity"]);
+
+        // The launch template logs in with the CloudFormation-created key pair.
+        var template = app.Resources(Management, "AWS::EC2::LaunchTemplate").Single(t => (string?)t.Properties["LaunchTemplateName"] == "groundwork-jenkins-agent");
+        var key = Assert.Single(app.Resources(Management, "AWS::EC2::KeyPair"));
+        Assert.Equal(key.LogicalId, app.Target(Management, template.Properties["LaunchTemplateData"]!["KeyName"])!.LogicalId);
+        // No 1-minute metrics: nothing scales or alarms on them.
+        Assert.NotEqual("true", TemplateQueries.Text(template.Properties["LaunchTemplateData"]!["Monitoring"]?["Enabled"]), StringComparer.OrdinalIgnoreCase);
+
+        var controllerTemplate = app.Resources(Management, "AWS::EC2::LaunchTemplate").Single(t => (string?)t.Properties["LaunchTemplateName"] == "groundwork-jenkins");
+        var controllerProfile = app.Target(Management, controllerTemplate.Properties["LaunchTemplateData"]!["IamInstanceProfile"]!["Arn"])!;
+        var controllerRole = app.Target(Management, TemplateQueries.Array(controllerProfile.Properties["Roles"]).Single())!.LogicalId;
+        var statements = app.Resources(Management, "AWS::IAM::Policy")
+            .SelectMany(p => TemplateQueries.Array(p.Properties["PolicyDocument"]!["Statement"]).Select(s => (Roles: TemplateQueries.Text(p.Properties["Roles"]), Statement: s)))
+            .ToList();
+        bool Grants(JsonNode statement, string action) => TemplateQueries.Text(statement["Action"]).Contains(action, StringComparison.Ordinal);
+
+        // Who may change the group's capacity or terminate its instances: the controller only, on this group only.
+        foreach (var action in new[] { "autoscaling:UpdateAutoScalingGroup", "autoscaling:TerminateInstanceInAutoScalingGroup" })
+        {
+            var grant = Assert.Single(statements, s => Grants(s.Statement, action));
+            Assert.Contains(controllerRole, grant.Roles, StringComparison.Ordinal);
+            Assert.EndsWith(":autoScalingGroupName/groundwork-jenkins-agent", TemplateQueries.Text(grant.Statement["Resource"]), StringComparison.Ordinal);
+        }
+        var terminate = Assert.Single(statements, s => Grants(s.Statement, "ec2:TerminateInstances"));
+        Assert.Contains(controllerRole, terminate.Roles, StringComparison.Ordinal);
+        Assert.Equal("groundwork-jenkins-agent", (string?)terminate.Statement["Condition"]!["StringEquals"]!["ec2:ResourceTag/aws:autoscaling:groupName"]);
+
+        // The private key's parameter: exactly this key pair's, readable by the controller only.
+        var read = Assert.Single(statements, s => Grants(s.Statement, "ssm:GetParameter"));
+        Assert.Contains(controllerRole, read.Roles, StringComparison.Ordinal);
+        var parameter = TemplateQueries.Text(read.Statement["Resource"]);
+        Assert.Contains(":parameter/ec2/keypair/", parameter, StringComparison.Ordinal);
+        Assert.Contains(key.LogicalId, parameter, StringComparison.Ordinal);
+        Assert.DoesNotContain("*", parameter, StringComparison.Ordinal);
+
+        // Swarm's leftovers are gone: no agent account secret.
+        Assert.DoesNotContain(app.Resources(Management, "AWS::SecretsManager::Secret"), s => TemplateQueries.Text(s.Properties["Name"]).EndsWith("/jenkins/agent", StringComparison.Ordinal));
     }
 
     [Fact]

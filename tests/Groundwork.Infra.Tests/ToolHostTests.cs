@@ -122,12 +122,15 @@ public sealed class ToolHostTests(SynthesizedApp app)
         var groups = app.Resources(Management, "AWS::EC2::SecurityGroup").ToDictionary(g => TemplateQueries.Text(g.Properties["GroupDescription"]) switch
         {
             var d when d.StartsWith("Jenkins controller", StringComparison.Ordinal) => "Jenkins",
+            var d when d.StartsWith("Jenkins build agent", StringComparison.Ordinal) => "JenkinsAgent",
             var d when d.StartsWith("Sentry host", StringComparison.Ordinal) => "Sentry",
             var d when d.StartsWith("Sentry ingest ALB", StringComparison.Ordinal) => "SentryIngest",
             var d when d.StartsWith("Security Group for NAT instances", StringComparison.Ordinal) => "Nat",
             var d => d,
         });
-        Assert.Equal(new[] { "Jenkins", "Nat", "Sentry", "SentryIngest" }, groups.Keys.Order());
+        Assert.Equal(new[] { "Jenkins", "JenkinsAgent", "Nat", "Sentry", "SentryIngest" }, groups.Keys.Order());
+        // The build agent takes nothing from anywhere inline (no bastion, no CIDR): only the rule below.
+        Assert.Empty(TemplateQueries.Array(groups["JenkinsAgent"].Properties["SecurityGroupIngress"]));
         // The NAT instance admits the management VPC's own addresses only (what it forwards), nothing from outside.
         Assert.Equal([app.Management.VpcCidr], TemplateQueries.Array(groups["Nat"].Properties["SecurityGroupIngress"]).Select(r => (string)r["CidrIp"]!));
         Dictionary<int, string[]> Inline(Resource group) => TemplateQueries.Array(group.Properties["SecurityGroupIngress"])
@@ -140,12 +143,14 @@ public sealed class ToolHostTests(SynthesizedApp app)
             Assert.Equal(new[] { 22 }, Inline(groups[host]).Keys);
             Assert.Equal(Cidrs("public"), Inline(groups[host])[22]);
         }
-        // Sentry's own port: one rule, from the ingest ALB's group. Jenkins' port: from its own group only (the build agent).
+        // Sentry's own port: one rule, from the ingest ALB's group. The build agent's SSH: from the controller's group
+        // only (the EC2 Fleet cloud's launcher). Nothing reaches Jenkins' port 8080 but an SSH tunnel on the controller.
         var extra = app.Resources(Management, "AWS::EC2::SecurityGroupIngress").ToList();
-        var jenkins = Assert.Single(extra, r => app.Target(Management, r.Properties["GroupId"])!.LogicalId == groups["Jenkins"].LogicalId);
-        Assert.Equal(groups["Jenkins"].LogicalId, app.Target(Management, jenkins.Properties["SourceSecurityGroupId"])!.LogicalId);
-        Assert.Equal(Groundwork.Infra.Stacks.ManagementStack.JenkinsPort, (int)jenkins.Properties["FromPort"]!);
-        var rule = Assert.Single(extra, r => r != jenkins);
+        Assert.DoesNotContain(extra, r => app.Target(Management, r.Properties["GroupId"])!.LogicalId == groups["Jenkins"].LogicalId);
+        var agent = Assert.Single(extra, r => app.Target(Management, r.Properties["GroupId"])!.LogicalId == groups["JenkinsAgent"].LogicalId);
+        Assert.Equal(groups["Jenkins"].LogicalId, app.Target(Management, agent.Properties["SourceSecurityGroupId"])!.LogicalId);
+        Assert.Equal((22, 22), ((int)agent.Properties["FromPort"]!, (int)agent.Properties["ToPort"]!));
+        var rule = Assert.Single(extra, r => r != agent);
         Assert.Equal(groups["Sentry"].LogicalId, app.Target(Management, rule.Properties["GroupId"])!.LogicalId);
         Assert.Equal(groups["SentryIngest"].LogicalId, app.Target(Management, rule.Properties["SourceSecurityGroupId"])!.LogicalId);
         Assert.Equal(9000, (int)rule.Properties["FromPort"]!);

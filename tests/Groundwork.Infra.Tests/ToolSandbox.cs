@@ -5,7 +5,7 @@ namespace Groundwork.Infra.Tests;
 /// <summary>
 /// A directory where a tool host's boot script runs with bash against fakes of what exists only on AWS or on the tool
 /// host: `aws` models Secrets Manager (secrets as files: get, put, ResourceNotFoundException for a missing one, every
-/// call logged) and EC2's DescribeInstances; other fakes are added per test. jq, curl, awk are the real ones.
+/// call logged) and SSM Parameter Store's GetParameter (SecureString); other fakes are added per test. jq, curl, awk are the real ones.
 /// </summary>
 public sealed class ToolSandbox : IDisposable
 {
@@ -21,6 +21,7 @@ public sealed class ToolSandbox : IDisposable
             throw new InvalidOperationException("The tool user-data tests need jq (apt-get install -y jq).");
         Directory.CreateDirectory(Bin);
         Directory.CreateDirectory(Path.Combine(State, "secrets"));
+        Directory.CreateDirectory(Path.Combine(State, "parameters"));
         Fake("sleep", "");
         Fake("aws", """
             args=("$@")
@@ -38,14 +39,23 @@ public sealed class ToolSandbox : IDisposable
                 [ -f "$f" ] || { echo "ResourceNotFoundException" >&2; exit 254; }
                 arg --secret-string > "$f"
                 echo '{"VersionId":"v2"}' ;;
-              "ec2 describe-instances")
-                case "$*" in *"tag:aws:autoscaling:groupName,Values=groundwork-jenkins "*) echo "${CONTROLLER_IP:-None}" ;; *) echo None ;; esac ;;
+              "ssm get-parameter")
+                # Parameter Store as EC2 writes a key pair's private key (/ec2/keypair/<id>, SecureString): only
+                # --with-decryption returns the plain value.
+                name=$(arg --name); f="$STATE/parameters/${name//\//_}"
+                if [ ! -f "$f" ]; then
+                  echo "An error occurred (ParameterNotFound) when calling the GetParameter operation: " >&2
+                  exit 254
+                fi
+                case "$*" in *--with-decryption*) cat "$f" ;; *) echo "AQICAHh-encrypted-blob" ;; esac ;;
               *) echo "unexpected aws $*" >&2; exit 2 ;;
             esac
             """);
     }
 
     public void PutSecret(string id, string json) => File.WriteAllText(SecretFile(id), json);
+
+    public void PutParameter(string name, string value) => File.WriteAllText(Path.Combine(State, "parameters", name.Replace('/', '_')), value);
 
     public string? Secret(string id) => File.Exists(SecretFile(id)) ? File.ReadAllText(SecretFile(id)).Trim() : null;
 

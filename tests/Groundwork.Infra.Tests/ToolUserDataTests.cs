@@ -61,7 +61,7 @@ public sealed class ToolUserDataTests
         var files = host switch
         {
             "jenkins" => new[] { "jenkins-secrets.sh", "jenkins.yaml", "plugins.txt" },
-            "jenkins-agent" => ["jenkins-agent-start.sh"],
+            "jenkins-agent" => [],
             "sentry" => ["sentry-configure.sh", "sentry-configure.py"],
             _ => ["metabase-configure.sh"],
         };
@@ -72,68 +72,68 @@ public sealed class ToolUserDataTests
         }
     }
 
+    private const string AgentKey = "-----BEGIN RSA PRIVATE KEY-----\nMIIEfakefakefake\n-----END RSA PRIVATE KEY-----";
+
     [Fact]
     public void Jenkins_secrets_land_in_run_readable_by_jenkins_only()
     {
         using var sandbox = new ToolSandbox();
         sandbox.Fake("chown", "");
         sandbox.PutSecret("groundwork/management/jenkins/admin", """{"username":"admin","password":"Adm1nGenerated"}""");
-        sandbox.PutSecret("groundwork/management/jenkins/agent", """{"username":"groundwork-agent","password":"Ag3ntGenerated"}""");
+        sandbox.PutParameter("/ec2/keypair/key-0123456789abcdef0", AgentKey);
         var secrets = Path.Combine(sandbox.Dir, "run-secrets");
-        var exit = sandbox.Run(ToolSandbox.Script("jenkins-secrets.sh"), new Dictionary<string, string>
+        var environment = new Dictionary<string, string>
         {
             ["REGION"] = "eu-west-1",
             ["ADMIN_SECRET"] = "groundwork/management/jenkins/admin",
-            ["AGENT_SECRET"] = "groundwork/management/jenkins/agent",
+            ["AGENT_KEY_PARAMETER"] = "/ec2/keypair/key-0123456789abcdef0",
             ["SECRETS"] = secrets,
-        });
+        };
+        var exit = sandbox.Run(ToolSandbox.Script("jenkins-secrets.sh"), environment);
         Assert.True(exit == 0, sandbox.Output);
         // JCasC reads ${JENKINS_ADMIN_PASSWORD} from $SECRETS/JENKINS_ADMIN_PASSWORD: the value, no newline.
         Assert.Equal("Adm1nGenerated", File.ReadAllText(Path.Combine(secrets, "JENKINS_ADMIN_PASSWORD")));
-        Assert.Equal("Ag3ntGenerated", File.ReadAllText(Path.Combine(secrets, "JENKINS_AGENT_PASSWORD")));
+        // The SSH credential's key, decrypted (a SecureString read without decryption is a ciphertext blob).
+        Assert.Equal(AgentKey + "\n", File.ReadAllText(Path.Combine(secrets, "JENKINS_AGENT_SSH_KEY")));
+        Assert.Contains(sandbox.Calls("aws"), c => c.StartsWith("aws ssm get-parameter", StringComparison.Ordinal) && c.Contains("--with-decryption", StringComparison.Ordinal));
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(secrets, "JENKINS_ADMIN_PASSWORD")));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(secrets, "JENKINS_AGENT_SSH_KEY")));
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(secrets));
         }
         Assert.Contains($"chown -R jenkins: {secrets}", sandbox.Calls("chown"));
 
+        // No key pair parameter (the role may not read it, or the key pair is gone): the start fails instead of
+        // starting a Jenkins whose cloud cannot reach its agent.
+        File.Delete(Path.Combine(sandbox.State, "parameters", "_ec2_keypair_key-0123456789abcdef0"));
+        Assert.NotEqual(0, sandbox.Run(ToolSandbox.Script("jenkins-secrets.sh"), environment));
+        // A value that is not a private key: refused too.
+        sandbox.PutParameter("/ec2/keypair/key-0123456789abcdef0", "");
+        Assert.NotEqual(0, sandbox.Run(ToolSandbox.Script("jenkins-secrets.sh"), environment));
+        Assert.Contains("holds no private key", sandbox.Output, StringComparison.Ordinal);
+
         // A secret the role may not read (or that is missing) fails the start: Jenkins never starts without its admin.
-        sandbox.PutSecret("groundwork/management/jenkins/agent", "");
+        sandbox.PutParameter("/ec2/keypair/key-0123456789abcdef0", AgentKey);
         File.Delete(Path.Combine(sandbox.State, "secrets", "groundwork_management_jenkins_admin"));
-        Assert.NotEqual(0, sandbox.Run(ToolSandbox.Script("jenkins-secrets.sh"), new Dictionary<string, string>
-        {
-            ["REGION"] = "eu-west-1", ["ADMIN_SECRET"] = "groundwork/management/jenkins/admin",
-            ["AGENT_SECRET"] = "groundwork/management/jenkins/agent", ["SECRETS"] = secrets,
-        }));
+        Assert.NotEqual(0, sandbox.Run(ToolSandbox.Script("jenkins-secrets.sh"), environment));
     }
 
     [Fact]
-    public void The_agent_finds_the_controller_of_its_group_and_waits_while_there_is_none()
+    public void The_agent_authorises_the_controller_key_only_once_it_is_fully_provisioned()
     {
-        using var sandbox = new ToolSandbox();
-        sandbox.Fake("chown", "");
-        sandbox.Fake("curl", """while [ $# -gt 0 ]; do if [ "$1" = -o ]; then out=$2; fi; shift; done; echo "swarm client" > "$out" """);
-        sandbox.PutSecret("groundwork/management/jenkins/agent", """{"username":"groundwork-agent","password":"Ag3ntGenerated"}""");
-        var run = Path.Combine(sandbox.Dir, "run-agent");
-        var environment = new Dictionary<string, string>
-        {
-            ["REGION"] = "eu-west-1",
-            ["AGENT_SECRET"] = "groundwork/management/jenkins/agent",
-            ["CONTROLLER_GROUP"] = "groundwork-jenkins",
-            ["RUN_DIR"] = run,
-        };
-
-        // The controller is being replaced: no running instance. The unit fails and systemd retries (Restart=always).
-        Assert.NotEqual(0, sandbox.Run(ToolSandbox.Script("jenkins-agent-start.sh"), environment));
-        Assert.Contains("no running controller", sandbox.Output, StringComparison.Ordinal);
-
-        environment["CONTROLLER_IP"] = "10.0.1.23";
-        Assert.True(sandbox.Run(ToolSandbox.Script("jenkins-agent-start.sh"), environment) == 0, sandbox.Output);
-        Assert.Equal("JENKINS_URL=http://10.0.1.23:8080/\nJENKINS_AGENT_USER=groundwork-agent\n", File.ReadAllText(Path.Combine(run, "agent.env")));
-        Assert.Equal("Ag3ntGenerated", File.ReadAllText(Path.Combine(run, "password")));
-        Assert.Contains(sandbox.Calls("curl"), c => c.Contains("http://10.0.1.23:8080/swarm/swarm-client.jar", StringComparison.Ordinal));
-        Assert.Contains(sandbox.Calls("aws"), c => c.Contains("Name=tag:aws:autoscaling:groupName,Values=groundwork-jenkins", StringComparison.Ordinal)
-            && c.Contains("Name=instance-state-name,Values=running", StringComparison.Ordinal));
+        var lines = JenkinsConfigurationTests.AgentUserData();
+        var authorised = Array.FindIndex(lines, l => l.Contains("/.ssh/authorized_keys", StringComparison.Ordinal));
+        Assert.True(authorised > 0, "the agent never authorises the key pair");
+        // Every installation comes before: the controller's SSH attempts fail (and are retried) until then.
+        Assert.All(lines.Select((l, i) => (l, i)).Where(p => p.l.Contains("apt-get install", StringComparison.Ordinal) || p.l.StartsWith("useradd", StringComparison.Ordinal)
+                || p.l.Contains("sudoers", StringComparison.Ordinal)),
+            p => Assert.True(p.i < authorised, $"'{p.l}' runs after the key is authorised"));
+        // The public half comes from the instance metadata (IMDSv2 token), i.e. from the launch template's key pair.
+        Assert.Contains(lines, l => l.Contains("meta-data/public-keys/0/openssh-key", StringComparison.Ordinal) && l.Contains("X-aws-ec2-metadata-token", StringComparison.Ordinal));
+        // Debian's default user (sudo for everything) loses the key cloud-init gave it: the key opens `jenkins` only.
+        Assert.Contains(": > /home/admin/.ssh/authorized_keys", string.Join('\n', lines), StringComparison.Ordinal);
+        // The agent joins nobody by itself any more: no Swarm client, no service of its own.
+        Assert.DoesNotContain(lines, l => l.Contains("swarm", StringComparison.OrdinalIgnoreCase) || l.Contains("systemctl enable", StringComparison.Ordinal));
     }
 }

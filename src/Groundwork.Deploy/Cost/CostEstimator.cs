@@ -115,8 +115,42 @@ internal sealed class CostEstimator(PriceTable prices)
         var subnets = Array(p["VPCZoneIdentifier"]).Select(s => assembly.Resolve(stack, s)).ToList();
         var publicAddress = AssociatesPublicAddress(data["NetworkInterfaces"])
             ?? (subnets.Count > 0 && subnets.All(s => s?.Resource["Properties"]?["MapPublicIpOnLaunch"] is JsonValue v && v.TryGetValue<bool>(out var b) && b));
+        // A group that runs nothing at its base size but may run instances (min 0, no desired capacity or 0, max > 0) is
+        // scaled on demand (the Jenkins build agent): neither free nor always on, it is priced as usage.
+        if (capacity == 0 && Int(p["MaxSize"]) is > 0)
+            return ScaledFromZero(region, name, (string?)data["InstanceType"], data["BlockDeviceMappings"], publicAddress, $"{stack.Name}/{id}");
         return Host(region, name, (string?)data["InstanceType"], capacity, data["BlockDeviceMappings"],
             data["Monitoring"]?["Enabled"], publicAddress, $"{stack.Name}/{id}");
+    }
+
+    /// <summary>
+    /// One instance for the assumed hours a month (<see cref="CostAssumptions.ScaleFromZeroHoursPerMonth"/>), its
+    /// volumes pro rata (deleted with the instance), its public address for those hours; detailed monitoring is billed
+    /// per instance-hour too, and left out as negligible at these hours.
+    /// </summary>
+    private IEnumerable<CostLine> ScaledFromZero(RegionPrices region, string name, string? instanceType, JsonNode? blockDevices,
+        bool publicAddress, string where)
+    {
+        var hours = prices.Assumptions.ScaleFromZeroHoursPerMonth;
+        var share = hours / prices.HoursPerMonth;
+        var assumed = $"{hours.ToString("0.##", CultureInfo.InvariantCulture)} h a month assumed";
+        if (instanceType is not null && region.Ec2InstanceHour.TryGetValue(instanceType, out var hourly))
+            yield return new($"EC2 {name} (scales from zero)", hours, $"{instanceType} instance-hour ({assumed})", hourly, CostKind.Assumed);
+        else
+            yield return new($"Unpriced: EC2 {instanceType ?? "(no instance type)"}", 1, "instance", 0, CostKind.Unpriced, where);
+        var devices = Array(blockDevices).Where(d => d?["Ebs"] is JsonObject).Select(d => d!["Ebs"]!).ToList();
+        var volumes = devices.Count == 0
+            ? [("gp3", prices.Assumptions.AmiRootGiB)]
+            : devices.Select(ebs => ((string?)ebs["VolumeType"] ?? "gp2", Int(ebs["VolumeSize"]) ?? prices.Assumptions.AmiRootGiB)).ToList();
+        foreach (var (volumeType, gib) in volumes)
+        {
+            if (region.EbsGbMonth.TryGetValue(volumeType, out var perGb))
+                yield return new($"EBS volumes of {name} (while it runs)", Math.Round(gib * share, 2), $"GB-month {volumeType} ({gib} GB for the {assumed})", perGb, CostKind.Assumed);
+            else
+                yield return new($"Unpriced: EBS {volumeType}", gib, "GB", 0, CostKind.Unpriced, where);
+        }
+        if (publicAddress)
+            yield return new("Public IPv4 addresses (while it runs)", hours, $"address-hour ({assumed})", region.PublicIpv4Hour, CostKind.Assumed);
     }
 
     private IEnumerable<CostLine> Instance(CloudAssembly assembly, StackTemplate stack, RegionPrices region, string id, JsonObject p)

@@ -100,6 +100,11 @@ internal sealed record CostAssumptions
     public required double SnapshotShareOfVolume { get; init; }
     /// <summary>The root volume of an instance whose template names none: the AMI's (Amazon Linux 2023: 8 GiB gp3).</summary>
     public required int AmiRootGiB { get; init; }
+    /// <summary>
+    /// The hours a month an Auto Scaling group of minimum 0 runs one instance: the Jenkins build agent, which the
+    /// controller's EC2 Fleet cloud starts for queued builds and stops after 15 idle minutes (docs/decisions.md, Cost).
+    /// </summary>
+    public required double ScaleFromZeroHoursPerMonth { get; init; }
 }
 
 /// <summary>A cost report that cannot be made (missing price table, unreadable cloud assembly): one line for the operator.</summary>

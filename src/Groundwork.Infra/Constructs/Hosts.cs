@@ -44,9 +44,10 @@ public static class Hosts
     /// 1-minute EC2 metrics ($2.10 an instance a month): for groups that scale on CPU; hosts of one (bastion, Metabase,
     /// Jenkins, Sentry) have no scaling or alarm reading them.
     /// </param>
+    /// <param name="keyPair">An SSH key pair for hosts something logs in to by key (the Jenkins build agent); none by default.</param>
     public static LaunchTemplate LaunchTemplate(Construct scope, string id, string name, string instanceType,
         ISecurityGroup securityGroup, IRole role, Amazon.CDK.AWS.EC2.UserData userData, IMachineImage? image = null, int rootGiB = 20,
-        bool detailedMonitoring = true) =>
+        bool detailedMonitoring = true, IKeyPair? keyPair = null) =>
         new(scope, id, new LaunchTemplateProps
         {
             LaunchTemplateName = name,
@@ -60,5 +61,6 @@ public static class Hosts
             HttpPutResponseHopLimit = 1,
             BlockDevices = [EncryptedRoot(rootGiB)],
             DetailedMonitoring = detailedMonitoring,
+            KeyPair = keyPair,
         });
 }

@@ -6,20 +6,17 @@ namespace Groundwork.Infra.UserData;
 public sealed record JenkinsControllerSettings
 {
     public required string Region { get; init; }
-    /// <summary>Secrets (JSON: username, password) JCasC creates the admin and the agent's account from.</summary>
+    /// <summary>Secret (JSON: username, password) JCasC creates the admin from.</summary>
     public required string AdminSecret { get; init; }
-    public required string AgentSecret { get; init; }
+    /// <summary>
+    /// The SSM parameter EC2 keeps the build agent key pair's private key in (/ec2/keypair/&lt;key-pair-id&gt;): the
+    /// controller reads it into /run at each start for the SSH credential the EC2 Fleet cloud connects with.
+    /// </summary>
+    public required string AgentKeyParameter { get; init; }
+    /// <summary>The build agent's Auto Scaling group, which the EC2 Fleet cloud scales between 0 and 1.</summary>
+    public required string AgentGroup { get; init; }
     public required string RepositoryUrl { get; init; }
     public required string ArtifactsBucket { get; init; }
-}
-
-/// <summary>The Debian build agent's boot. Values may be CDK tokens.</summary>
-public sealed record JenkinsAgentSettings
-{
-    public required string Region { get; init; }
-    public required string AgentSecret { get; init; }
-    /// <summary>The controller's Auto Scaling group name: the agent finds the controller's address through it.</summary>
-    public required string ControllerGroup { get; init; }
 }
 
 /// <summary>What configures self-hosted Sentry after its install. Values may be CDK tokens.</summary>
@@ -56,6 +53,9 @@ public static class ToolUserData
     public const string PluginManagerVersion = "2.15.0";
     public const string ScriptDirectory = "/usr/local/lib/groundwork";
     public const string JenkinsAgentLabel = "debian";
+    /// <summary>The build agent's account, home and Jenkins root (fsRoot of the EC2 Fleet cloud); the SSH credential's user.</summary>
+    public const string JenkinsAgentUser = "jenkins";
+    public const string JenkinsAgentHome = "/var/lib/jenkins-agent";
     public const string MetabaseCaBundle = "/etc/metabase/rds-ca-bundle.pem";
     /// <summary>EC2 accepts at most 16 KiB of user data (before base64).</summary>
     public const int UserDataLimitBytes = 16 * 1024;
@@ -100,11 +100,12 @@ public static class ToolUserData
         "mkdir -p /etc/systemd/system/jenkins.service.d",
         Unit("/etc/systemd/system/jenkins.service.d/groundwork.conf",
             "[Service]",
-            "Environment=\"JAVA_OPTS=-Djava.awt.headless=true -Djenkins.install.runSetupWizard=false\"",
+            // A controller that runs no builds on a 2 GiB host: most of the memory for the heap (the default is a quarter).
+            "Environment=\"JAVA_OPTS=-Djava.awt.headless=true -Djenkins.install.runSetupWizard=false -XX:MaxRAMPercentage=60\"",
             "Environment=CASC_JENKINS_CONFIG=/etc/jenkins/casc/jenkins.yaml",
             "Environment=SECRETS=/run/groundwork-jenkins",
             $"Environment=REGION={s.Region} AWS_REGION={s.Region}",
-            $"Environment=ADMIN_SECRET={s.AdminSecret} AGENT_SECRET={s.AgentSecret}",
+            $"Environment=ADMIN_SECRET={s.AdminSecret} AGENT_KEY_PARAMETER={s.AgentKeyParameter} JENKINS_AGENT_GROUP={s.AgentGroup}",
             $"Environment=GROUNDWORK_REPO_URL={s.RepositoryUrl} GROUNDWORK_ARTIFACTS_BUCKET={s.ArtifactsBucket}",
             // Operators reach the UI through an SSH tunnel from a bastion (docs/operations.md): http://localhost:8080/.
             "Environment=JENKINS_URL=http://localhost:8080/",
@@ -119,17 +120,20 @@ public static class ToolUserData
 
     /// <summary>
     /// A Debian 12 host that runs `./groundwork test` as the README writes it (apt, sudo for apt-get only), with the
-    /// .NET SDK and Node 20, and joins the controller as the agent labelled "debian" at every boot.
+    /// .NET SDK, Node 20 and Java 21. It does not join the controller by itself: the controller's EC2 Fleet cloud starts
+    /// it (desired capacity 0 → 1) when a build is queued and connects over SSH as <see cref="JenkinsAgentUser"/>, with
+    /// the key pair of the launch template. The login is authorised last, so the controller's SSH attempts fail (and are
+    /// retried) until the host is completely provisioned: a build never lands on a half-installed agent.
     /// </summary>
-    public static string[] JenkinsAgent(JenkinsAgentSettings s) =>
+    public static string[] JenkinsAgent() =>
     [
         "set -euo pipefail",
         "export DEBIAN_FRONTEND=noninteractive",
         "apt-get update",
         "apt-get install -y git jq curl awscli sudo ca-certificates gnupg python3 python3-venv",
-        // Java 21 like the controller (Debian 12 ships 17; recent Jenkins wants its agents on the controller's Java):
-        // Eclipse Temurin's repository. .NET SDK 10 (Microsoft's Debian 12 repository) and Node 20 (NodeSource): the
-        // versions the repository builds with.
+        // Java 21 like the controller (Debian 12 ships 17; the remoting agent wants the controller's Java): Eclipse
+        // Temurin's repository. .NET SDK 10 (Microsoft's Debian 12 repository) and Node 20 (NodeSource): the versions
+        // the repository builds with.
         "curl -fsSL https://packages.adoptium.net/artifactory/api/gpg/key/public | gpg --dearmor --yes -o /usr/share/keyrings/adoptium.gpg",
         "echo 'deb [signed-by=/usr/share/keyrings/adoptium.gpg] https://packages.adoptium.net/artifactory/deb bookworm main' > /etc/apt/sources.list.d/adoptium.list",
         "curl -fsSL -o /tmp/packages-microsoft-prod.deb https://packages.microsoft.com/config/debian/12/packages-microsoft-prod.deb",
@@ -138,30 +142,21 @@ public static class ToolUserData
         "echo 'deb [signed-by=/usr/share/keyrings/nodesource.gpg] https://deb.nodesource.com/node_20.x nodistro main' > /etc/apt/sources.list.d/nodesource.list",
         "apt-get update",
         "apt-get install -y temurin-21-jre dotnet-sdk-10.0 nodejs",
-        "id jenkins >/dev/null 2>&1 || useradd --system --create-home --home-dir /var/lib/jenkins-agent --shell /bin/bash jenkins",
+        // Password '*': no password login, yet not "locked" ('!'), which sshd would refuse for key logins too.
+        $"id {JenkinsAgentUser} >/dev/null 2>&1 || useradd --system --create-home --home-dir {JenkinsAgentHome} --shell /bin/bash --password '*' {JenkinsAgentUser}",
         // ./groundwork installs its OS packages with sudo apt-get when not root: that, and nothing else.
-        "echo 'jenkins ALL=(root) NOPASSWD: /usr/bin/apt-get' > /etc/sudoers.d/groundwork-agent",
+        $"echo '{JenkinsAgentUser} ALL=(root) NOPASSWD: /usr/bin/apt-get' > /etc/sudoers.d/groundwork-agent",
         "chmod 0440 /etc/sudoers.d/groundwork-agent",
-        WriteFile("jenkins-agent-start.sh", $"{ScriptDirectory}/jenkins-agent-start.sh", "0755"),
-        Unit("/etc/systemd/system/groundwork-jenkins-agent.service",
-            "[Unit]",
-            "Description=Jenkins build agent (Swarm client) of the Groundwork controller",
-            "Wants=network-online.target",
-            "After=network-online.target",
-            "[Service]",
-            "User=jenkins",
-            "WorkingDirectory=/var/lib/jenkins-agent",
-            $"Environment=REGION={s.Region} AWS_REGION={s.Region} AGENT_SECRET={s.AgentSecret} CONTROLLER_GROUP={s.ControllerGroup} RUN_DIR=/run/groundwork-jenkins-agent",
-            $"ExecStartPre=+{ScriptDirectory}/jenkins-agent-start.sh",
-            "EnvironmentFile=-/run/groundwork-jenkins-agent/agent.env",
-            $"ExecStart=/usr/bin/java -jar /run/groundwork-jenkins-agent/swarm-client.jar -url ${{JENKINS_URL}} -webSocket -name %H -labels {JenkinsAgentLabel} -executors 1 -username ${{JENKINS_AGENT_USER}} -passwordFile /run/groundwork-jenkins-agent/password -fsroot /var/lib/jenkins-agent -disableClientsUniqueId",
-            // A controller being replaced is gone for a while: keep trying, and find its new address each time.
-            "Restart=always",
-            "RestartSec=30",
-            "[Install]",
-            "WantedBy=multi-user.target"),
-        "systemctl daemon-reload",
-        "systemctl enable --now groundwork-jenkins-agent",
+        // Last: the launch template's key pair (its public half, from the instance metadata) may log in as the agent
+        // user. The key itself never leaves AWS except into the controller's memory (/run).
+        "IMDS_TOKEN=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')",
+        $"install -d -m 0700 -o {JenkinsAgentUser} -g {JenkinsAgentUser} {JenkinsAgentHome}/.ssh",
+        $"curl -fsS -H \"X-aws-ec2-metadata-token: $IMDS_TOKEN\" http://169.254.169.254/latest/meta-data/public-keys/0/openssh-key > {JenkinsAgentHome}/.ssh/authorized_keys.new",
+        $"install -m 0600 -o {JenkinsAgentUser} -g {JenkinsAgentUser} {JenkinsAgentHome}/.ssh/authorized_keys.new {JenkinsAgentHome}/.ssh/authorized_keys",
+        $"rm -f {JenkinsAgentHome}/.ssh/authorized_keys.new",
+        // cloud-init also gave the key to Debian's default user `admin`, who may sudo anything: the controller's key
+        // opens the agent account (sudo apt-get only) and nothing else.
+        "if [ -f /home/admin/.ssh/authorized_keys ]; then : > /home/admin/.ssh/authorized_keys; fi",
     ];
 
     /// <summary>After Sentry's install: the configuration unit (admin, project, keys, DSN secrets), run now and at every boot.</summary>
