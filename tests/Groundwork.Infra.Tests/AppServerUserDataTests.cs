@@ -55,7 +55,7 @@ public sealed class AppServerUserDataTests
                  {
                      "ConnectionStrings__primary", "ConnectionStrings__replica", "ConnectionStrings__redis", "AlbIdentity__SignerArn",
                      "AlbIdentity__KeyEndpoint", "AlbIdentity__Issuer", "Admin__Emails", "OTEL_EXPORTER_OTLP_ENDPOINT",
-                     "OTEL_EXPORTER_OTLP_HEADERS", "Sentry__Dsn", "Database__Credentials__SecretId", "AWS_REGION",
+                     "OTEL_EXPORTER_OTLP_HEADERS", "Sentry__Dsn", "Sentry__SendTraces", "Database__Credentials__SecretId", "AWS_REGION",
                  })
             Assert.Matches($"(?m)^{name}=", script);
         Assert.Contains("ASPNETCORE_URLS=http://0.0.0.0:8080", script);

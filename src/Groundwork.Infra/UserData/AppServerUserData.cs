@@ -160,6 +160,7 @@ public static partial class AppServerUserData
             OTEL_EXPORTER_OTLP_HEADERS=api-key=${NEW_RELIC_LICENSE}
             OTEL_RESOURCE_ATTRIBUTES=service.name=groundwork-api,service.version=${VERSION},deployment.environment={{s.EnvironmentName}}
             Sentry__Dsn=${SENTRY_DSN}
+            Sentry__SendTraces=true
             Telemetry__TraceSampleRatio=0.05
             GROUNDWORK_VERSION=${VERSION}
             ENV

@@ -3,6 +3,7 @@ using Sentry.Extensibility;
 using Sentry.Protocol.Envelopes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
 namespace Groundwork.ServiceDefaults.ErrorTracking;
@@ -43,7 +44,17 @@ public static class SentryExtensions
                 return evt;
             });
             options.SendDefaultPii = false;
-            options.TracesSampleRate = 0; // traces go to OTLP; Sentry gets errors only
+            // Traces go to New Relic over OTLP. With Sentry:SendTraces, Sentry also gets a transaction for exactly the
+            // requests OpenTelemetry sampled (Telemetry:TraceSampleRatio), so both tools hold the same requests and the
+            // sampling ratio is set in one place; without it Sentry gets errors only.
+            if (builder.Configuration.GetValue<bool>("Sentry:SendTraces"))
+            {
+                options.TracesSampler = _ => Activity.Current is { Recorded: true } ? 1.0 : 0.0;
+            }
+            else
+            {
+                options.TracesSampleRate = 0;
+            }
             if (spotlight is not null)
             {
                 options.EnableSpotlight = true;

@@ -97,6 +97,36 @@ public sealed class ServiceDefaultsAppTests
     }
 
     [Theory]
+    [InlineData("true", "1", true)]   // sampled by OpenTelemetry: Sentry gets the transaction too
+    [InlineData("true", "0", false)]  // not sampled: neither tool holds it
+    [InlineData("false", "1", false)] // errors only
+    public async Task Sentry_gets_a_transaction_for_exactly_the_requests_opentelemetry_samples(string sendTraces, string ratio, bool expected)
+    {
+        await using var sentry = await FakeCollector.StartAsync();
+        await using var newRelic = await FakeCollector.StartAsync();
+        var dsn = new UriBuilder(sentry.Url) { UserName = "publickey", Path = "/42" }.Uri.ToString().TrimEnd('/');
+        var (app, client) = await StartAsync(new()
+        {
+            ["Sentry:Dsn"] = dsn,
+            ["Sentry:SendTraces"] = sendTraces,
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = newRelic.Url,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["Telemetry:TraceSampleRatio"] = ratio,
+        });
+        await using (app)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/ok")).StatusCode);
+            // An error afterwards is always sent: once it has arrived, a transaction sent before it has arrived too.
+            Assert.Equal(HttpStatusCode.InternalServerError, (await client.GetAsync("/boom")).StatusCode);
+            Assert.True(await sentry.WaitForAsync(r => Encoding.UTF8.GetString(r.Body).Contains("InvalidProgramException"), TimeSpan.FromSeconds(15)),
+                "the error never reached Sentry");
+        }
+        var transaction = sentry.Requests.Any(r => Encoding.UTF8.GetString(r.Body) is var text
+            && text.Contains("\"type\":\"transaction\"") && text.Contains("/ok"));
+        Assert.Equal(expected, transaction);
+    }
+
+    [Theory]
     [InlineData(null)]
     [InlineData("")]
     [InlineData("not a url")]
