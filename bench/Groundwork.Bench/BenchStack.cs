@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Groundwork.LocalServers;
+using Groundwork.Workspace;
 
 namespace Groundwork.Bench;
 
@@ -59,7 +60,7 @@ public sealed class BenchStack : IAsyncDisposable
             int p;
             do
             {
-                p = ChildProcess.FreePort();
+                p = FreePorts.Next();
             }
             while (!ports.Add(p));
             return p;

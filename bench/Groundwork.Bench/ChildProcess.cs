@@ -73,15 +73,6 @@ public sealed class ChildProcess : IAsyncDisposable
         kill?.WaitForExit();
     }
 
-    public static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
     /// <summary>Waits until every URL answers 2xx, or throws with the log's tail.</summary>
     public async Task WaitHealthyAsync(HttpClient http, IEnumerable<string> urls, TimeSpan timeout)
     {

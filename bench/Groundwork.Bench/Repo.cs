@@ -1,12 +1,12 @@
 using System.Diagnostics;
+using Groundwork.Workspace;
 
 namespace Groundwork.Bench;
 
 /// <summary>Where the repository is and which commit is measured (results are named after it).</summary>
 public static class Repo
 {
-    public static string Root { get; } = Find(AppContext.BaseDirectory) ?? Find(Directory.GetCurrentDirectory())
-        ?? throw new InvalidOperationException("Run the benchmark from inside the Groundwork repository (Groundwork.slnx not found).");
+    public static string Root => RepositoryRoot.Current;
 
     public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
 
@@ -23,17 +23,5 @@ public static class Repo
         {
             return "nogit";
         }
-    }
-
-    private static string? Find(string start)
-    {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Groundwork.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-        return null;
     }
 }

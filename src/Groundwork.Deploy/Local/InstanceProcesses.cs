@@ -138,11 +138,4 @@ internal static class InstanceProcesses
         return null;
     }
 
-    /// <summary>A port nobody listens on right now (the new instance binds it a moment later).</summary>
-    public static int FreePort()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)listener.LocalEndPoint!).Port;
-    }
 }
