@@ -1,4 +1,5 @@
-using System.Diagnostics;
+using CliWrap;
+using CliWrap.Buffered;
 using Groundwork.Workspace;
 
 namespace Groundwork.Bench;
@@ -14,12 +15,12 @@ public static class Repo
     {
         try
         {
-            using var git = Process.Start(new ProcessStartInfo("git", ["-C", Root, "rev-parse", "--short", "HEAD"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            var sha = git.StandardOutput.ReadToEnd().Trim();
-            git.WaitForExit();
+            var git = Cli.Wrap("git").WithArguments(["-C", Root, "rev-parse", "--short", "HEAD"])
+                .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync().GetAwaiter().GetResult();
+            var sha = git.StandardOutput.Trim();
             return git.ExitCode == 0 && sha.Length > 0 ? sha : "nogit";
         }
-        catch (System.ComponentModel.Win32Exception)
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception || e.InnerException is System.ComponentModel.Win32Exception)
         {
             return "nogit";
         }
