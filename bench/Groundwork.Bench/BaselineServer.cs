@@ -1,3 +1,5 @@
+using Groundwork.Workspace;
+
 namespace Groundwork.Bench;
 
 /// <summary>Scenario 1's baseline: bench/Groundwork.Bench.Baseline, bare Kestrel returning a constant 302.</summary>
@@ -10,7 +12,7 @@ public static class BaselineServer
         {
             throw new FileNotFoundException($"Build the baseline in {configuration} first (bench/run.sh does): dotnet build bench/Groundwork.Bench.Baseline -c {configuration}", dll);
         }
-        var port = ChildProcess.FreePort();
+        var port = FreePorts.Next();
         var url = $"http://127.0.0.1:{port}";
         var process = ChildProcess.Start("bare-kestrel", Path.Combine(workDirectory, "bare-kestrel.log"),
             new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production", ["ASPNETCORE_ENVIRONMENT"] = "Production" },

@@ -1,13 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Groundwork.LocalServers;
+using Groundwork.Workspace;
 
 namespace Groundwork.Bench;
-
-/// <summary>The stack.json the AppHost writes: how to reach the edge, the instances and both databases.</summary>
-public sealed record StackManifest(string EdgeUrl, string PrimaryConnectionString, string ReplicaConnectionString, IReadOnlyList<StackInstance> Instances);
-
-public sealed record StackInstance(string Name, string Url);
 
 /// <summary>
 /// One local stack (src/Groundwork.AppHost, built in Release) on free ports with a fresh data directory: MariaDB
@@ -63,7 +60,7 @@ public sealed class BenchStack : IAsyncDisposable
             int p;
             do
             {
-                p = ChildProcess.FreePort();
+                p = FreePorts.Next();
             }
             while (!ports.Add(p));
             return p;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using CliWrap;
 
 namespace Groundwork.Bench;
 
@@ -67,20 +68,10 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public ValueTask DisposeAsync() => new(StopAsync(TimeSpan.FromSeconds(30)));
 
-    private static void Signal(params string[] args)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill", args) { RedirectStandardError = true, RedirectStandardOutput = true });
-        kill?.WaitForExit();
-    }
-
-    public static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    // A signal to a whole process group ("-- -pgid") is what kill(1) does and Process cannot; a failure (the group is
+    // already gone) is expected, so the exit code is not checked.
+    private static void Signal(params string[] args) =>
+        Cli.Wrap("kill").WithArguments(args).WithValidation(CommandResultValidation.None).ExecuteAsync().GetAwaiter().GetResult();
 
     /// <summary>Waits until every URL answers 2xx, or throws with the log's tail.</summary>
     public async Task WaitHealthyAsync(HttpClient http, IEnumerable<string> urls, TimeSpan timeout)

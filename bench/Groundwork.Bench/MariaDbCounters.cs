@@ -1,3 +1,4 @@
+using Groundwork.LocalServers;
 using MySqlConnector;
 
 namespace Groundwork.Bench;

@@ -1,3 +1,5 @@
+using Groundwork.Workspace;
+
 namespace Groundwork.Bench;
 
 /// <summary>nginx (the Debian package) from bench/nginx/nginx.conf.template, balancing the given instances.</summary>
@@ -7,7 +9,7 @@ public static class NginxBalancer
     {
         var dir = Path.Combine(workDirectory, "nginx");
         Directory.CreateDirectory(dir);
-        var port = ChildProcess.FreePort();
+        var port = FreePorts.Next();
         var upstreams = string.Join('\n', instanceUrls.Select(u => $"        server {new Uri(u).Authority};"));
         var config = (await File.ReadAllTextAsync(Repo.Path("bench", "nginx", "nginx.conf.template")))
             .Replace("{{dir}}", dir, StringComparison.Ordinal)

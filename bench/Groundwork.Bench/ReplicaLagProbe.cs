@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Groundwork.LocalServers;
 using MySqlConnector;
 
 namespace Groundwork.Bench;

@@ -1,12 +1,13 @@
-using System.Diagnostics;
+using CliWrap;
+using CliWrap.Buffered;
+using Groundwork.Workspace;
 
 namespace Groundwork.Bench;
 
 /// <summary>Where the repository is and which commit is measured (results are named after it).</summary>
 public static class Repo
 {
-    public static string Root { get; } = Find(AppContext.BaseDirectory) ?? Find(Directory.GetCurrentDirectory())
-        ?? throw new InvalidOperationException("Run the benchmark from inside the Groundwork repository (Groundwork.slnx not found).");
+    public static string Root => RepositoryRoot.Current;
 
     public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
 
@@ -14,26 +15,14 @@ public static class Repo
     {
         try
         {
-            using var git = Process.Start(new ProcessStartInfo("git", ["-C", Root, "rev-parse", "--short", "HEAD"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            var sha = git.StandardOutput.ReadToEnd().Trim();
-            git.WaitForExit();
+            var git = Cli.Wrap("git").WithArguments(["-C", Root, "rev-parse", "--short", "HEAD"])
+                .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync().GetAwaiter().GetResult();
+            var sha = git.StandardOutput.Trim();
             return git.ExitCode == 0 && sha.Length > 0 ? sha : "nogit";
         }
-        catch (System.ComponentModel.Win32Exception)
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception || e.InnerException is System.ComponentModel.Win32Exception)
         {
             return "nogit";
         }
-    }
-
-    private static string? Find(string start)
-    {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Groundwork.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-        return null;
     }
 }

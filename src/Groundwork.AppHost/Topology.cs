@@ -1,4 +1,5 @@
 using System.Globalization;
+using Groundwork.Workspace;
 
 namespace Groundwork.AppHost;
 
@@ -13,7 +14,7 @@ public sealed record Topology(string RepoRoot, int EdgePort, int[] ApiPorts, int
 
     public static Topology FromEnvironment()
     {
-        var root = FindRepoRoot(AppContext.BaseDirectory) ?? FindRepoRoot(Directory.GetCurrentDirectory())
+        var root = RepositoryRoot.TryFind(AppContext.BaseDirectory, Directory.GetCurrentDirectory())
             ?? throw new InvalidOperationException("Run the AppHost from inside the Groundwork repository (Groundwork.slnx not found).");
         var data = Environment.GetEnvironmentVariable("GROUNDWORK_DATA_DIR");
         return new Topology(
@@ -43,16 +44,4 @@ public sealed record Topology(string RepoRoot, int EdgePort, int[] ApiPorts, int
         int.TryParse(Environment.GetEnvironmentVariable(variable), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0
             ? value
             : fallback;
-
-    private static string? FindRepoRoot(string start)
-    {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Groundwork.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-        return null;
-    }
 }

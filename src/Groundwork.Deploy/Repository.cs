@@ -1,5 +1,6 @@
 using Groundwork.Deploy.Cli;
 using Groundwork.Deploy.Processes;
+using Groundwork.Workspace;
 
 namespace Groundwork.Deploy;
 
@@ -15,17 +16,10 @@ internal sealed record Repository(string Root)
 
     public static Repository Find(string? start = null)
     {
-        foreach (var candidate in new[] { start, Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var dir = candidate is null ? null : new DirectoryInfo(candidate); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Groundwork.slnx")))
-                {
-                    return new Repository(dir.FullName);
-                }
-            }
-        }
-        throw new DeployException("Not inside the Groundwork repository (Groundwork.slnx not found); run from the work tree.");
+        var root = RepositoryRoot.TryFind(start, Directory.GetCurrentDirectory(), AppContext.BaseDirectory);
+        return root is not null
+            ? new Repository(root)
+            : throw new DeployException($"Not inside the Groundwork repository ({RepositoryRoot.MarkerFile} not found); run from the work tree.");
     }
 
     /// <summary>HEAD's commit, its commit time and whether the tree has uncommitted changes (the inputs of a version).</summary>

@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using System.Text;
+using CliWrap;
 
 namespace Groundwork.LocalServers;
 
 /// <summary>
-/// A server run as a child process. Killing it also reaps it (<see cref="Process.WaitForExitAsync(CancellationToken)"/>):
+/// A server run as a child process. Long-running servers whose lifetime this class manages (kill, reap) stay on
+/// <see cref="Process"/>; tools run to completion go through CliWrap (<see cref="RunToEndAsync"/>). Killing a server also reaps it (<see cref="Process.WaitForExitAsync(CancellationToken)"/>):
 /// PID 1 on these machines does not reap orphans, so an unreaped child would stay a zombie.
 /// </summary>
 internal sealed class ChildProcess : IAsyncDisposable
@@ -63,34 +65,20 @@ internal sealed class ChildProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    /// <summary>Runs a tool to completion and returns its exit code with stdout and stderr combined.</summary>
+    /// <summary>Runs a tool to completion (CliWrap) and returns its exit code with stdout and stderr combined.</summary>
     public static async Task<(int ExitCode, string Output)> RunToEndAsync(
         string executable, IEnumerable<string> arguments, CancellationToken ct)
     {
-        var info = new ProcessStartInfo(executable)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in arguments) info.ArgumentList.Add(argument);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {executable}.");
-        process.StandardInput.Close();
-        var output = new StringBuilder();
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        try
-        {
-            await process.WaitForExitAsync(ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
-        output.Append(await stdout.ConfigureAwait(false)).Append(await stderr.ConfigureAwait(false));
-        return (process.ExitCode, output.ToString());
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        // Cancelling kills the tool and throws OperationCanceledException; a non-zero exit is the caller's to judge.
+        var result = await Cli.Wrap(executable)
+            .WithArguments(arguments)
+            .WithStandardOutputPipe(PipeTarget.ToStringBuilder(stdout))
+            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync(ct)
+            .ConfigureAwait(false);
+        return (result.ExitCode, stdout.Append(stderr).ToString());
     }
 }

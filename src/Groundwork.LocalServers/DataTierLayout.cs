@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Groundwork.Workspace;
 
 namespace Groundwork.LocalServers;
 
@@ -97,29 +98,5 @@ public sealed record DataTierLayout(string RootDirectory, int PrimaryPort, int R
     {
         var ports = FreePorts.Take(3);
         return new DataTierLayout(rootDirectory, ports[0], ports[1], ports[2]);
-    }
-}
-
-/// <summary>Finds free TCP ports on the loopback by letting the kernel pick them.</summary>
-internal static class FreePorts
-{
-    public static int[] Take(int count)
-    {
-        // Hold all listeners open until every port is chosen, so the kernel cannot hand out the same port twice.
-        var listeners = new List<TcpListener>();
-        try
-        {
-            for (var i = 0; i < count; i++)
-            {
-                var listener = new TcpListener(IPAddress.Loopback, 0);
-                listener.Start();
-                listeners.Add(listener);
-            }
-            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        }
-        finally
-        {
-            foreach (var listener in listeners) listener.Stop();
-        }
     }
 }

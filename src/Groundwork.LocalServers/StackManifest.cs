@@ -28,10 +28,17 @@ public sealed record StackManifest(
     {
         Directory.CreateDirectory(dataDirectory);
         var path = Path.Combine(dataDirectory, FileName);
-        File.WriteAllText(path, JsonSerializer.Serialize(manifest, JsonSerializerOptions.Web));
+        // Created 0600, never readable by others even for a moment: it holds the admin and Redis passwords. A left-over
+        // file from a crashed AppHost is replaced (not truncated in place), so it cannot keep a wider mode.
+        File.Delete(path);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        using (var stream = new FileStream(path, options))
+        {
+            JsonSerializer.Serialize(stream, manifest, JsonSerializerOptions.Web);
         }
         return path;
     }

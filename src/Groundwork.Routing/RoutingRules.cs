@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Groundwork.Workspace;
 
 namespace Groundwork.Routing;
 
@@ -119,7 +120,7 @@ public sealed record RoutingRules
                 for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
                 {
                     var candidate = Path.Combine(dir.FullName, "config", FileName);
-                    if (File.Exists(candidate) && (!requireCheckout || File.Exists(Path.Combine(dir.FullName, "Groundwork.slnx"))))
+                    if (File.Exists(candidate) && (!requireCheckout || RepositoryRoot.IsRoot(dir.FullName)))
                     {
                         return candidate;
                     }

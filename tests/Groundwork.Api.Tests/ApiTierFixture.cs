@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
+using Groundwork.Workspace;
 
 namespace Groundwork.Api.Tests;
 
@@ -28,7 +29,7 @@ public sealed class ApiTierFixture : IAsyncLifetime
     {
         Directory.CreateDirectory(_root);
         Tier = await LocalDataTier.StartAsync(DataTierLayout.ForTests(_root));
-        Secrets = LocalSecretsManager.Start(Tier.Layout.SecretsFile, FreePort());
+        Secrets = LocalSecretsManager.Start(Tier.Layout.SecretsFile, FreePorts.Next());
         A = StartInstance();
         await A.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(typeof(Program).Assembly, "Groundwork.Api.Migrations", default);
         B = StartInstance();
@@ -51,15 +52,6 @@ public sealed class ApiTierFixture : IAsyncLifetime
         catch (IOException)
         {
         }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     public async Task<T> OnPrimaryAsync<T>(string sql, object? args = null)

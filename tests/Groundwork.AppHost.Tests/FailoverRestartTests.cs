@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Groundwork.LocalServers;
 using Groundwork.Testing;
 using Xunit.Abstractions;
+using Groundwork.Workspace;
 
 namespace Groundwork.AppHost.Tests;
 
@@ -20,7 +21,7 @@ public sealed class FailoverRestartTests(ITestOutputHelper output)
     public async Task A_restart_after_a_failover_comes_up_with_the_new_roles()
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "gw-restart-" + Guid.NewGuid().ToString("N")[..8]);
-        var ports = new[] { LocalStack.FreePort(), LocalStack.FreePort() };
+        var ports = new[] { FreePorts.Next(), FreePorts.Next() };
         try
         {
             string before;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Groundwork.Workspace;
 
 namespace Groundwork.Deploy.Tests;
 
@@ -20,7 +21,7 @@ public sealed class FakeS3 : IDisposable
 
     public FakeS3()
     {
-        var port = Groundwork.Testing.LocalStack.FreePort();
+        var port = FreePorts.Next();
         Endpoint = $"http://127.0.0.1:{port}";
         listener.Prefixes.Add(Endpoint + "/");
         listener.Start();

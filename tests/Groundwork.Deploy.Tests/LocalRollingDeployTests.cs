@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Groundwork.Deploy.Local;
 using Xunit.Abstractions;
+using Groundwork.Workspace;
 
 namespace Groundwork.Deploy.Tests;
 
@@ -131,7 +132,7 @@ public sealed class LocalRollingDeployTests(ArtifactFixture artifact, DeployStac
     public async Task A_version_that_never_becomes_healthy_is_stopped_and_the_old_instances_keep_serving()
     {
         // Kestrel endpoints from configuration win over --urls: this build listens elsewhere and never answers its probe.
-        var hiddenPort = Groundwork.Testing.LocalStack.FreePort();
+        var hiddenPort = FreePorts.Next();
         var broken = artifact.Version + "-broken";
         artifact.Variant(broken, directory => File.WriteAllText(Path.Combine(directory, "app", "appsettings.json"),
             $$"""{ "Kestrel": { "Endpoints": { "Hidden": { "Url": "http://127.0.0.1:{{hiddenPort}}" } } } }"""));

@@ -1,5 +1,6 @@
 using Groundwork.Deploy.Processes;
 using Groundwork.Testing;
+using Groundwork.Workspace;
 
 namespace Groundwork.Deploy.Tests;
 
@@ -12,7 +13,7 @@ public sealed class ShellScriptTests
     public static TheoryData<string> Scripts()
     {
         var data = new TheoryData<string>();
-        var root = RepositoryRoot.Path;
+        var root = RepositoryRoot.Current;
         foreach (var file in new[] { "groundwork", ".ci/run" }
                      .Concat(Directory.EnumerateFiles(root, "*.sh", SearchOption.AllDirectories)
                          .Select(f => Path.GetRelativePath(root, f))
@@ -28,7 +29,7 @@ public sealed class ShellScriptTests
     [MemberData(nameof(Scripts))]
     public async Task Shellcheck_finds_nothing(string script)
     {
-        var result = await ProcessRunner.RunAsync("shellcheck", ["--severity=warning", "--format=gcc", script], RepositoryRoot.Path);
+        var result = await ProcessRunner.RunAsync("shellcheck", ["--severity=warning", "--format=gcc", script], RepositoryRoot.Current);
         Assert.True(result.Succeeded, $"shellcheck {script}:\n{result.Output}{result.Error}");
     }
 

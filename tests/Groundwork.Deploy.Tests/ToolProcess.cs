@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Groundwork.Deploy.Processes;
+using Groundwork.Workspace;
 
 namespace Groundwork.Deploy.Tests;
 
@@ -13,7 +14,7 @@ public sealed record ToolRun(int ExitCode, string Output, string Error, TimeSpan
 /// </summary>
 public static class ToolProcess
 {
-    public static string RepoRoot => Groundwork.Testing.RepositoryRoot.Path;
+    public static string RepoRoot => RepositoryRoot.Current;
 
     /// <summary>Runs the tool with the deploy tool's own runner; past the timeout the tool's process tree is killed.</summary>
     public static async Task<ToolRun> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)

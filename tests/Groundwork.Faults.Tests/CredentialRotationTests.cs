@@ -5,6 +5,7 @@ using Groundwork.LocalServers;
 using Groundwork.Testing;
 using MySqlConnector;
 using Xunit.Abstractions;
+using Groundwork.Workspace;
 
 namespace Groundwork.Faults.Tests;
 
@@ -161,11 +162,11 @@ public sealed class CredentialRotationTests(FaultStack stack, ITestOutputHelper 
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-            WorkingDirectory = RepositoryRoot.Path,
+            WorkingDirectory = RepositoryRoot.Current,
         };
         // tests/Groundwork.Faults.Tests/bin/<configuration>/<tfm>/ → src/Groundwork.Deploy/bin/<configuration>/<tfm>/
         var tfm = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-        var tool = Path.Combine(RepositoryRoot.Path, "src", "Groundwork.Deploy", "bin", tfm.Parent!.Name, tfm.Name, "groundwork-deploy.dll");
+        var tool = Path.Combine(RepositoryRoot.Current, "src", "Groundwork.Deploy", "bin", tfm.Parent!.Name, tfm.Name, "groundwork-deploy.dll");
         start.ArgumentList.Add(tool);
         foreach (var argument in arguments)
         {

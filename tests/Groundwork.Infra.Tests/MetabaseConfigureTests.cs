@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Groundwork.Workspace;
 
 namespace Groundwork.Infra.Tests;
 
@@ -105,7 +106,7 @@ public sealed class MetabaseConfigureTests : IDisposable
 
         public FakeMetabase()
         {
-            var port = Groundwork.Infra.Tests.FreePort.Next();
+            var port = FreePorts.Next();
             Url = $"http://127.0.0.1:{port}";
             _listener.Prefixes.Add(Url + "/");
             _listener.Start();
@@ -183,17 +184,5 @@ public sealed class MetabaseConfigureTests : IDisposable
             _listener.Close();
             try { _loop.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
         }
-    }
-}
-
-internal static class FreePort
-{
-    public static int Next()
-    {
-        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Groundwork.Workspace;
 
 namespace Groundwork.LocalServers.Tests;
 
@@ -20,7 +21,7 @@ public sealed class LocalSecretsManagerTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _server = LocalSecretsManager.Start(StorePath, FreePort());
+        _server = LocalSecretsManager.Start(StorePath, FreePorts.Next());
         return Task.CompletedTask;
     }
 
@@ -29,15 +30,6 @@ public sealed class LocalSecretsManagerTests : IAsyncLifetime
         await _server.DisposeAsync();
         _http.Dispose();
         Directory.Delete(_root, recursive: true);
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private async Task<(HttpStatusCode Status, JsonObject Body)> CallAsync(string operation, JsonObject body, bool signed = true, LocalSecretsManager? server = null)
@@ -139,7 +131,7 @@ public sealed class LocalSecretsManagerTests : IAsyncLifetime
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(StorePath));
         }
 
-        await using var second = LocalSecretsManager.Start(StorePath, FreePort());
+        await using var second = LocalSecretsManager.Start(StorePath, FreePorts.Next());
         var (status, answer) = await CallAsync("GetSecretValue", new JsonObject { ["SecretId"] = "groundwork/test/seeded" }, server: second);
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(first, (string)answer["SecretString"]!);

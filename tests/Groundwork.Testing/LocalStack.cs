@@ -5,6 +5,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Xunit;
+using Groundwork.Workspace;
 
 namespace Groundwork.Testing;
 
@@ -18,7 +19,7 @@ public class LocalStack : IAsyncLifetime
     private DistributedApplication? _app;
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "groundwork-stack-" + Guid.NewGuid().ToString("N")[..8]);
 
-    public int EdgePort { get; } = FreePort();
+    public int EdgePort { get; } = FreePorts.Next();
     public int ApiInstances { get; protected init; } = 2;
     public int[] ApiPorts { get; private set; } = [];
     public int PrimaryPort { get; private set; }
@@ -40,7 +41,7 @@ public class LocalStack : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var ports = Enumerable.Range(0, ApiInstances + 5).Select(_ => FreePort()).Distinct().ToArray();
+        var ports = Enumerable.Range(0, ApiInstances + 5).Select(_ => FreePorts.Next()).Distinct().ToArray();
         PrimaryPort = ports[0];
         ReplicaPort = ports[1];
         RedisPort = ports[2];
@@ -127,12 +128,4 @@ public class LocalStack : IAsyncLifetime
         }
     }
 
-    public static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }

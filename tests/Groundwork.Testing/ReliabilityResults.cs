@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Groundwork.Workspace;
 
 namespace Groundwork.Testing;
 
@@ -26,7 +27,7 @@ public static class ReliabilityResults
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     private static readonly Lock Gate = new();
 
-    public static string Directory => Path.Combine(RepositoryRoot.Path, "artifacts", "reliability");
+    public static string Directory => Path.Combine(RepositoryRoot.Current, "artifacts", "reliability");
 
     public static void Record(ScenarioResult result) =>
         Write($"{result.Number.ToString(CultureInfo.InvariantCulture)}.json", JsonSerializer.Serialize(result, Json));

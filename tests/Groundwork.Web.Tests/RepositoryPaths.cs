@@ -1,9 +1,11 @@
+using Groundwork.Workspace;
+
 namespace Groundwork.Web.Tests;
 
 /// <summary>Where the repository's web build, test results and docs are, found from the test assembly upwards.</summary>
 public static class RepositoryPaths
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => RepositoryRoot.Current;
 
     public static string WebDist => Path.Combine(Root, "web", "dist");
 
@@ -34,15 +36,5 @@ public static class RepositoryPaths
         }
     }
 
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Groundwork.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("Groundwork.slnx not found above " + AppContext.BaseDirectory);
-    }
+
 }

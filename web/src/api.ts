@@ -1,5 +1,5 @@
 import { isProblemContentType, parseProblem, type ProblemDetails } from "./problem";
-import { parseRetryAfter } from "./retry";
+import { parseRetryAfter } from "./retry-after";
 
 /** What went wrong, in the terms the UI acts on. */
 export type ApiErrorKind =

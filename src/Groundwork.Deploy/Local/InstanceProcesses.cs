@@ -15,6 +15,10 @@ internal static class InstanceProcesses
 {
     private const int SigTerm = 15;
 
+    // Not CliWrap (the one way child processes are run elsewhere): instances outlive the tool that started them and are
+    // stopped by a later run, by pid; CliWrap only signals processes it is running itself, and its graceful
+    // cancellation sends SIGINT, not the SIGTERM the Api drains on. Likewise StartDetached returns as soon as the
+    // instance runs, which CliWrap's run-to-exit model does not do.
     // DllImport, not LibraryImport: two ints need no marshalling stubs and no unsafe code.
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
@@ -138,11 +142,4 @@ internal static class InstanceProcesses
         return null;
     }
 
-    /// <summary>A port nobody listens on right now (the new instance binds it a moment later).</summary>
-    public static int FreePort()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)listener.LocalEndPoint!).Port;
-    }
 }

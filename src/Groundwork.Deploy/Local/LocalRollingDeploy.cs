@@ -6,6 +6,7 @@ using System.Text.Json;
 using Groundwork.Deploy.Artifacts;
 using Groundwork.Deploy.Cli;
 using Groundwork.Deploy.Processes;
+using Groundwork.Workspace;
 
 namespace Groundwork.Deploy.Local;
 
@@ -73,7 +74,7 @@ internal sealed class LocalRollingDeploy(string dataDirectory, RollingDeployOpti
         {
             var target = old[i];
             var name = TargetName(version, batch, i + 1);
-            var port = InstanceProcesses.FreePort();
+            var port = FreePorts.Next();
             var url = $"http://127.0.0.1:{port}";
             var log = Path.Combine(LocalDeployment.StateDirectory(dataDirectory), "logs", name + ".log");
 

@@ -1,5 +1,6 @@
-using System.Diagnostics;
+using System.ComponentModel;
 using System.Text;
+using CliWrap;
 
 namespace Groundwork.Deploy.Processes;
 
@@ -15,60 +16,35 @@ internal sealed record ProcessResult(int ExitCode, string Output, string Error)
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault(l => l.Length > 0);
 }
 
-/// <summary>Runs a command to completion, capturing its output (git, dotnet publish, dotnet ... migrate).</summary>
+/// <summary>
+/// Runs a command to completion, capturing its output (git, dotnet publish, dotnet ... migrate), with CliWrap: the
+/// one way this codebase runs child processes. This adapter only turns CliWrap's result into the tool's one-line
+/// failure contract (<see cref="ProcessResult.LastLine"/>) and a missing program into exit 127, as a shell would.
+/// </summary>
 internal static class ProcessRunner
 {
     public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, string? workingDirectory = null,
         IReadOnlyDictionary<string, string?>? environment = null, CancellationToken cancellationToken = default)
     {
-        var start = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Directory.GetCurrentDirectory(),
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
-        {
-            if (value is null)
-            {
-                start.Environment.Remove(key);
-            }
-            else
-            {
-                start.Environment[key] = value;
-            }
-        }
-
-        using var process = new Process { StartInfo = start };
         var output = new StringBuilder();
         var error = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (error) error.AppendLine(e.Data); };
+        // A null value removes the variable from the child's environment (CliWrap's semantics, kept from before).
+        var command = CliWrap.Cli.Wrap(fileName)
+            .WithArguments(arguments)
+            .WithWorkingDirectory(workingDirectory ?? Directory.GetCurrentDirectory())
+            .WithEnvironmentVariables(environment ?? new Dictionary<string, string?>())
+            .WithStandardOutputPipe(PipeTarget.ToStringBuilder(output))
+            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(error))
+            .WithValidation(CommandResultValidation.None);
         try
         {
-            process.Start();
+            // Cancelling kills the child (CliWrap's forceful cancellation) and throws OperationCanceledException.
+            var result = await command.ExecuteAsync(cancellationToken);
+            return new ProcessResult(result.ExitCode, output.ToString(), error.ToString());
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (Exception e) when (e is Win32Exception || e.InnerException is Win32Exception)
         {
             return new ProcessResult(127, "", $"{fileName}: {e.Message}");
         }
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        process.WaitForExit();
-        return new ProcessResult(process.ExitCode, output.ToString(), error.ToString());
     }
 }

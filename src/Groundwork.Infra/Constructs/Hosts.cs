@@ -39,6 +39,11 @@ public static class Hosts
         return role;
     }
 
+    /// <summary>
+    /// The launch template every EC2 host of the architecture starts from (the app ASG, the bastion, the tool hosts):
+    /// IMDSv2 required with a hop limit of 1 (containers and proxies on the host cannot reach the instance role's
+    /// credentials), the encrypted gp3 root, the instance role and the host's user data.
+    /// </summary>
     /// <param name="image">The AMI; the latest Amazon Linux 2023 when null (hosts whose replacement loses nothing).</param>
     /// <param name="detailedMonitoring">
     /// 1-minute EC2 metrics ($2.10 an instance a month): for groups that scale on CPU; hosts of one (bastion, Metabase,

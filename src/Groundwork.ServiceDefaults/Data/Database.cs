@@ -28,7 +28,11 @@ public sealed partial class Database(
     private long _replicaReads;
     private long _primaryReads;
 
-    /// <summary>Reads served by each server since start (also exported as the metric groundwork.db.reads).</summary>
+    /// <summary>
+    /// Reads served by each server since start by this instance (also exported as the metric groundwork.db.reads). Kept
+    /// beside the metric because the meter is process-wide: a test hosting several apps in one process (the failover
+    /// behaviour tests) needs this app's own count to see its reads go back to the replica.
+    /// </summary>
     public (long Replica, long Primary) ReadCounts => (Interlocked.Read(ref _replicaReads), Interlocked.Read(ref _primaryReads));
 
     /// <summary>

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using MySqlConnector;
 using Xunit.Abstractions;
+using Groundwork.Workspace;
 
 namespace Groundwork.Api.Tests.Contract;
 
@@ -237,10 +238,7 @@ public sealed partial class ApiContractTests(ApiTierFixture tier, ITestOutputHel
     /// <summary>The admin's settings, with both database endpoints on a port where nothing listens.</summary>
     private Dictionary<string, string> UnreachableDatabase(IReadOnlyDictionary<string, string> settings)
     {
-        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var closedPort = (uint)((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var closedPort = (uint)FreePorts.Next();
         string Unreachable(string connectionString) =>
             new MySqlConnectionStringBuilder(connectionString) { Port = closedPort, ConnectionTimeout = 2 }.ConnectionString;
         return new Dictionary<string, string>(settings)

@@ -1,25 +1,16 @@
 using System.Text;
 using System.Xml.Linq;
 using CliWrap;
+using Groundwork.Workspace;
 
 namespace Groundwork.Api.Tests.Contract;
 
 /// <summary>The repository's pinned tools (Kiota from .config/dotnet-tools.json, redocly from eng/openapi), run with CliWrap.</summary>
 internal static class RepositoryTools
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => RepositoryRoot.Current;
 
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Groundwork.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("Groundwork.slnx not found above " + AppContext.BaseDirectory);
-    }
+
 
     /// <summary>Runs a command and returns its exit code, standard output and standard error (never throws on a non-zero exit).</summary>
     public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string program, IEnumerable<string> arguments, string workingDirectory,

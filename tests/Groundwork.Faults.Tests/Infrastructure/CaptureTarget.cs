@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Groundwork.Workspace;
 
 namespace Groundwork.Faults.Tests.Infrastructure;
 
@@ -30,7 +31,7 @@ public sealed class CaptureTarget : IAsyncDisposable
 
     public static async Task<CaptureTarget> RegisterAsync(FaultStack stack)
     {
-        var port = Groundwork.Testing.LocalStack.FreePort();
+        var port = FreePorts.Next();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Groundwork.Testing;
+using Groundwork.Workspace;
 
 namespace Groundwork.Faults.Tests.Infrastructure;
 
@@ -14,7 +15,7 @@ public static class ReliabilityReport
 {
     private static readonly Lock Gate = new();
 
-    public static string RepoRoot => RepositoryRoot.Path;
+    public static string RepoRoot => RepositoryRoot.Current;
 
     /// <summary>Called by each stack fixture when its collection is done (collections may finish together).</summary>
     public static void WriteDocument()

@@ -2,7 +2,7 @@ import { ApiError } from "../api";
 import { byId, copyText, setFieldError } from "../dom";
 import type { LinksApi } from "../links";
 import { fieldErrors } from "../problem";
-import { retryMessage } from "../retry";
+import { retryMessage } from "../retry-after";
 
 const FIELDS = ["url", "slug"] as const;
 

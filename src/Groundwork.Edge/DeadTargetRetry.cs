@@ -9,7 +9,7 @@ namespace Groundwork.Edge;
 /// before the health checks notice it. Other methods are never retried (a POST may have been applied).
 /// YARP has no built-in retry; re-invoking the rest of the pipeline is the pattern its maintainers describe (dotnet/yarp#56).
 /// </summary>
-internal static class Retry
+internal static class DeadTargetRetry
 {
     public static IReverseProxyApplicationBuilder UseRetryOnDeadTarget(this IReverseProxyApplicationBuilder pipeline)
     {
@@ -31,7 +31,7 @@ internal static class Retry
                 return;
             }
 
-            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(Retry))
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DeadTargetRetry))
                 .LogWarning("{Method} {Path} failed on target {Target}; retrying once on another target", context.Request.Method, context.Request.Path, failed.DestinationId);
             context.Features.Set<IForwarderErrorFeature>(null);
             context.Response.Clear();
@@ -40,47 +40,6 @@ internal static class Retry
             await next();
         });
         return pipeline;
-    }
-
-    /// <summary>Failures that YARP answered itself (502/503/504 without a body) become RFC 9457 problem details.</summary>
-    public static IReverseProxyApplicationBuilder UseProblemDetailsForProxyErrors(this IReverseProxyApplicationBuilder pipeline)
-    {
-        pipeline.Use(async (context, next) =>
-        {
-            await next();
-            if (context.GetForwarderErrorFeature() is not { } error || context.Response.HasStarted)
-            {
-                return;
-            }
-
-            var (status, title) = error.Error switch
-            {
-                // The client's own request was unreadable (e.g. an invalid chunk size): its fault, as the ALB says with a 400.
-                _ when IsClientFault(error) => (StatusCodes.Status400BadRequest, "Bad request"),
-                ForwarderError.NoAvailableDestinations => (StatusCodes.Status503ServiceUnavailable, "No healthy target"),
-                ForwarderError.RequestTimedOut => (StatusCodes.Status504GatewayTimeout, "Target timed out"),
-                _ => (StatusCodes.Status502BadGateway, "Target failed"),
-            };
-            await Results.Problem(statusCode: status, title: title, detail: $"The edge could not get a response from the app ({error.Error}).")
-                .ExecuteAsync(context);
-        });
-        return pipeline;
-    }
-
-    private static bool IsClientFault(IForwarderErrorFeature error)
-    {
-        if (error.Error is ForwarderError.RequestBodyClient or ForwarderError.RequestCanceled)
-        {
-            return true;
-        }
-        for (var e = error.Exception; e is not null; e = e.InnerException)
-        {
-            if (e is BadHttpRequestException)
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static bool IsRetryable(HttpContext context) =>

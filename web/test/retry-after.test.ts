@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatWait, parseRetryAfter, retryMessage } from "../src/retry";
+import { formatWait, parseRetryAfter, retryMessage } from "../src/retry-after";
 
 const now = new Date("2026-03-01T10:00:00Z");
 
