@@ -24,6 +24,7 @@ var migrations = builder.AddProject<Projects.Groundwork_Api>("migrations", launc
 // Sentry's local tool: the instances' Sentry SDK sends their errors to it (no DSN, nothing leaves the machine).
 var spotlightPort = SpotlightTier.Port;
 var spotlight = builder.AddSpotlight(topology, spotlightPort);
+var spotlightUrl = spotlight is null ? null : "http://127.0.0.1:" + spotlightPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
 var edgeUrl = $"http://127.0.0.1:{topology.EdgePort}";
 var adminEmails = Environment.GetEnvironmentVariable("GROUNDWORK_ADMIN_EMAILS") ?? "admin@example.com";
@@ -59,7 +60,7 @@ for (var i = 1; i <= topology.ApiPorts.Length; i++)
         .WithPassThroughSettings();
     if (spotlight is not null)
     {
-        api.WithEnvironment("Sentry__Spotlight", "http://127.0.0.1:" + spotlightPort.ToString(System.Globalization.CultureInfo.InvariantCulture)).WaitFor(spotlight);
+        api.WithEnvironment("Sentry__Spotlight", spotlightUrl).WaitFor(spotlight);
     }
     var target = "http://127.0.0.1:" + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
     edge.WithEnvironment($"Edge__Targets__{name}", target);
@@ -69,7 +70,7 @@ var manifestPath = StackManifest.Write(topology.DataDirectory, new StackManifest
     Environment.ProcessId, edgeUrl, Topology.LocalAlbArn, $"{edgeUrl}/_edge/alb-keys", adminEmails,
     data.PrimaryConnectionString, data.ReplicaConnectionString, data.RedisConnectionString,
     [.. topology.ApiPorts.Select((port, i) => new StackInstance($"api-{i + 1}", $"http://127.0.0.1:{port}"))],
-    secretsUrl, layout.Certificates.CaFile));
+    secretsUrl, layout.Certificates.CaFile, spotlightUrl));
 
 // One stop: instances a local deploy started into this stack end with it (registered last, so stopped first).
 builder.Services.AddHostedService(sp => new DeployedInstances(topology.DataDirectory, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<DeployedInstances>>()));

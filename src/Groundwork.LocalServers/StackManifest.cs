@@ -20,7 +20,8 @@ public sealed record StackManifest(
     string RedisConnectionString,
     IReadOnlyList<StackInstance> Instances,
     string? SecretsUrl = null,
-    string? CaFile = null)
+    string? CaFile = null,
+    string? SpotlightUrl = null)
 {
     public const string FileName = "stack.json";
 

@@ -92,6 +92,7 @@ public sealed class DeploymentHistoryTests : IDisposable
         Assert.DoesNotContain(environment.Values, v => v?.Contains("admin-secret", StringComparison.Ordinal) == true);
         Assert.Equal(DataTierSetup.AppSecretName, environment["Database__Credentials__SecretId"]);
         Assert.Equal("http://127.0.0.1:14566/", environment["Database__Credentials__ServiceUrl"]);
+        Assert.False(environment.ContainsKey("Sentry__Spotlight")); // a stack without Spotlight
     }
 
     [Fact]
@@ -100,8 +101,10 @@ public sealed class DeploymentHistoryTests : IDisposable
         var stack = new StackManifest(1, "http://127.0.0.1:8080", "arn:alb", "http://127.0.0.1:8080/_edge/alb-keys", "a@example.com",
             "Server=127.0.0.1;Port=13306;User ID=groundwork_admin;Password=admin-secret;Database=groundwork;SSL Mode=VerifyFull;SSL CA=/data/tls/ca.pem",
             "Server=127.0.0.1;Port=13307;User ID=groundwork_admin;Password=admin-secret;Database=groundwork;SSL Mode=VerifyFull;SSL CA=/data/tls/ca.pem",
-            "127.0.0.1:16379,ssl=true,password=r3dis,abortConnect=false", [], "http://127.0.0.1:14566/", "/data/tls/ca.pem");
+            "127.0.0.1:16379,ssl=true,password=r3dis,abortConnect=false", [], "http://127.0.0.1:14566/", "/data/tls/ca.pem",
+            "http://127.0.0.1:8969");
         var environment = LocalRollingDeploy.InstanceEnvironment(stack, "/opt/a", "1.4.2");
+        Assert.Equal("http://127.0.0.1:8969", environment["Sentry__Spotlight"]);
         var primary = new MySqlConnector.MySqlConnectionStringBuilder(environment["ConnectionStrings__primary"]!);
         Assert.Equal(MySqlConnector.MySqlSslMode.VerifyFull, primary.SslMode);
         Assert.Equal("/data/tls/ca.pem", primary.SslCa);

@@ -140,7 +140,7 @@ internal sealed class LocalRollingDeploy(string dataDirectory, RollingDeployOpti
 
     /// <summary>
     /// The same configuration the AppHost gives its api-N instances (data tier, ALB identity, admin allowlist,
-    /// public base URL), plus the version; the admin console comes from the artifact's web build, not the work tree.
+    /// public base URL, Spotlight), plus the version; the admin console comes from the artifact's web build, not the work tree.
     /// </summary>
     internal static Dictionary<string, string?> InstanceEnvironment(StackManifest stack, string artifactDirectory, string version)
     {
@@ -162,6 +162,11 @@ internal sealed class LocalRollingDeploy(string dataDirectory, RollingDeployOpti
             {
                 environment[key] = value;
             }
+        }
+        if (stack.SpotlightUrl is { } spotlightUrl)
+        {
+            // A deployed instance reports its errors where the AppHost's instances do (Sentry's local tool).
+            environment["Sentry__Spotlight"] = spotlightUrl;
         }
         return environment;
     }
