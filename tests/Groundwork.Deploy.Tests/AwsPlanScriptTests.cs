@@ -184,19 +184,7 @@ public sealed class AwsPlanScriptTests
         public Dictionary<string, string> DotnetEnvironment() =>
             File.ReadAllLines(Path.Combine(_dir, "dotnet.env")).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
 
-        public (int ExitCode, string Output) Run(string script)
-        {
-            var file = Path.Combine(_dir, "step.sh");
-            File.WriteAllText(file, script);
-            var start = new ProcessStartInfo("bash", [file]) { RedirectStandardOutput = true, RedirectStandardError = true };
-            // The fakes first; the real python3, tar, sha256sum, mktemp behind them.
-            start.Environment["PATH"] = $"{Bin}:/usr/bin:/bin";
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            process.WaitForExit();
-            return (process.ExitCode, stdout.Result + stderr.Result);
-        }
+        public (int ExitCode, string Output) Run(string script) => PlanScript.Run(_dir, Bin, script);
 
         private static void Exec(string file, string[] args)
         {

@@ -107,18 +107,7 @@ internal sealed class SimulatedAws : IDisposable
         }, TimeSpan.FromMinutes(3));
 
     /// <summary>Runs one plan script with bash, with this account's commands first on PATH.</summary>
-    public (int ExitCode, string Output) RunScript(string script)
-    {
-        var file = Path.Combine(_dir, "step.sh");
-        File.WriteAllText(file, script);
-        var start = new ProcessStartInfo("bash", [file]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["PATH"] = $"{Bin}:/usr/bin:/bin";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr.Result);
-    }
+    public (int ExitCode, string Output) RunScript(string script) => PlanScript.Run(_dir, Bin, script);
 
     private void PublishDataParameters()
     {
