@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using Groundwork.Deploy.Aws;
@@ -98,7 +97,7 @@ public sealed class AwsPlanScriptTests
             var content = Directory.CreateDirectory(Path.Combine(_dir, "content", "app")).FullName;
             File.WriteAllText(Path.Combine(content, "Groundwork.Api.dll"), "not really a dll");
             var archive = Path.Combine(artifacts, $"groundwork-{version}.tar.gz");
-            Exec("tar", ["-czf", archive, "-C", Path.Combine(_dir, "content"), "app"]);
+            PlanScript.Exec("tar", ["-czf", archive, "-C", Path.Combine(_dir, "content"), "app"]);
             var hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(archive)));
             File.WriteAllText(archive + ".sha256", (corruptChecksum ? new string('0', 64) : hash) + $"  groundwork-{version}.tar.gz\n");
             using (var zip = ZipFile.Open(Path.Combine(artifacts, $"groundwork-{version}-web.zip"), ZipArchiveMode.Create))
@@ -178,20 +177,12 @@ public sealed class AwsPlanScriptTests
 
         public string SiteObjectText(string key) => File.ReadAllText(Path.Combine(Site, key));
 
-        public List<string> Calls(string command) =>
-            File.Exists(Log) ? File.ReadAllLines(Log).Where(l => l.StartsWith(command + " ", StringComparison.Ordinal)).ToList() : [];
+        public List<string> Calls(string command) => PlanScript.Calls(Log, command);
 
         public Dictionary<string, string> DotnetEnvironment() =>
             File.ReadAllLines(Path.Combine(_dir, "dotnet.env")).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
 
         public (int ExitCode, string Output) Run(string script) => PlanScript.Run(_dir, Bin, script);
-
-        private static void Exec(string file, string[] args)
-        {
-            using var process = Process.Start(new ProcessStartInfo(file, args))!;
-            process.WaitForExit();
-            if (process.ExitCode != 0) throw new InvalidOperationException($"{file} failed");
-        }
 
         public void Dispose()
         {

@@ -20,4 +20,16 @@ internal static class PlanScript
         process.WaitForExit();
         return (process.ExitCode, stdout.Result + stderr.Result);
     }
+
+    /// <summary>The calls a fake command recorded in its log ("command args…" a line), oldest first.</summary>
+    public static List<string> Calls(string log, string command) =>
+        File.Exists(log) ? File.ReadAllLines(log).Where(l => l.StartsWith(command + " ", StringComparison.Ordinal)).ToList() : [];
+
+    /// <summary>Runs a real tool (tar, to build a fake account's artifact) and fails the test if it fails.</summary>
+    public static void Exec(string file, string[] args)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, args))!;
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} failed");
+    }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using Groundwork.Deploy.Aws;
@@ -64,7 +63,7 @@ internal sealed class SimulatedAws : IDisposable
         File.WriteAllText(Path.Combine(content, "Groundwork.Api.dll"), "not really a dll");
         File.WriteAllText(Path.Combine(content, "VERSION"), version);
         var archive = Path.Combine(Artifacts, $"groundwork-{version}.tar.gz");
-        Exec("tar", ["-czf", archive, "-C", Path.GetDirectoryName(content)!, "app"]);
+        PlanScript.Exec("tar", ["-czf", archive, "-C", Path.GetDirectoryName(content)!, "app"]);
         var hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(archive)));
         File.WriteAllText(archive + ".sha256", $"{hash}  groundwork-{version}.tar.gz\n");
         using var zip = ZipFile.Open(Path.Combine(Artifacts, $"groundwork-{version}-web.zip"), ZipArchiveMode.Create);
@@ -266,18 +265,7 @@ internal sealed class SimulatedAws : IDisposable
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
-    public IReadOnlyList<string> Calls(string command)
-    {
-        var file = Path.Combine(_dir, "calls.log");
-        return File.Exists(file) ? File.ReadAllLines(file).Where(l => l.StartsWith(command + " ", StringComparison.Ordinal)).ToList() : [];
-    }
-
-    private static void Exec(string file, string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, args))!;
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} failed");
-    }
+    public IReadOnlyList<string> Calls(string command) => PlanScript.Calls(Path.Combine(_dir, "calls.log"), command);
 
     public void Dispose()
     {
