@@ -1,5 +1,5 @@
 #!/bin/bash
-# App server bootstrap, rendered by Groundwork.Infra (AppServerUserData). Installs groundwork {{Version}}.
+# App server bootstrap, rendered by Groundwork.UserData (AppServerUserData, Templates/app-server-user-data.sh). Installs groundwork {{Version}}.
 set -Eeuo pipefail
 export PATH="/opt/aws/bin:${PATH}"
 ROOT="${GROUNDWORK_ROOT:-}"
