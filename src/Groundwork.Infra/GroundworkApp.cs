@@ -19,7 +19,7 @@ public sealed class GroundworkApp
         RoutingRules routing)
     {
         Version = app.Node.TryGetContext("version") as string is { Length: > 0 } v ? v : PlaceholderVersion;
-        if (!UserData.AppServerUserData.IsValidVersion(Version))
+        if (!AppServerUserData.IsValidVersion(Version))
             throw new ArgumentException($"Context 'version' = '{Version}' is not a valid artifact version.");
 
         // Amazon.CDK.Lib 2.160 grants S3 server access log delivery with the legacy AccessControl: LogDeliveryWrite ACL

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using Groundwork.Infra.UserData;
+using Groundwork.UserData;
 
 namespace Groundwork.Infra.Tests;
 
@@ -59,6 +59,52 @@ public sealed class AppServerUserDataTests
                  })
             Assert.Matches($"(?m)^{name}=", script);
         Assert.Contains("ASPNETCORE_URLS=http://0.0.0.0:8080", script);
+    }
+
+    [Theory]
+    [InlineData("$(reboot)")]
+    [InlineData("groundwork`id`")]
+    [InlineData("groundwork\"")]
+    public void Rejects_a_value_the_heredocs_or_double_quotes_would_expand(string databaseName) =>
+        Assert.Throws<ArgumentException>(() => AppServerUserData.Render(Settings() with { DatabaseName = databaseName }));
+
+    [Fact]
+    public void Accepts_cdk_tokens_which_cloudformation_resolves_before_the_shell_runs()
+    {
+        var script = AppServerUserData.Render(Settings() with { DatabaseCredentialsSecret = "${Token[TOKEN.123]}", RedisAuthSecret = "${Token[TOKEN.124]}" });
+        Assert.Contains("Database__Credentials__SecretId=${Token[TOKEN.123]}\n", script, StringComparison.Ordinal);
+        Assert.Contains("secret '${Token[TOKEN.124]}'", script, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_unit_it_writes_is_the_unit_template_the_deploy_tool_renders()
+    {
+        // One template: the heredoc of the user data is the version's unit with ${VERSION} for the version.
+        var script = AppServerUserData.Render(Settings("2.4.1"));
+        var heredoc = Regex.Match(script, @"<<UNIT\n(?<unit>.*?\n)UNIT\n", RegexOptions.Singleline);
+        Assert.True(heredoc.Success, "the user data writes no unit heredoc");
+        Assert.Equal(AppServerUserData.SystemdUnit("2.4.1"), heredoc.Groups["unit"].Value.Replace("${VERSION}", "2.4.1", StringComparison.Ordinal));
+        Assert.Throws<ArgumentException>(() => AppServerUserData.SystemdUnit("1.0; reboot"));
+    }
+
+    [Fact]
+    public async Task The_rendered_script_is_shellcheck_clean()
+    {
+        // The template itself is checked by the repository's shellcheck test; this checks what an instance runs.
+        var file = Path.Combine(Path.GetTempPath(), $"groundwork-app-server-{Guid.NewGuid():N}.sh");
+        await File.WriteAllTextAsync(file, AppServerUserData.Render(Settings()));
+        try
+        {
+            var start = new ProcessStartInfo("shellcheck", ["--severity=warning", "--format=gcc", file]) { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var process = Process.Start(start)!;
+            var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            Assert.True(process.ExitCode == 0, $"shellcheck of the app server's user data:\n{output}");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     // ---- The rendered script, run by bash. dnf, aws, systemctl, curl, cfn-signal are fakes that record calls. ----

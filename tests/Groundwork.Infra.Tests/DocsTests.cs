@@ -26,7 +26,9 @@ public sealed class DocsTests(SynthesizedApp app)
     public void Component_table_names_constructs_that_exist()
     {
         var doc = File.ReadAllText(DocPath);
-        var types = typeof(GroundworkApp).Assembly.GetTypes().Select(t => t.Name).ToHashSet();
+        // The CDK app's types and the user data it renders (Groundwork.UserData, shared with the deploy tool).
+        var types = typeof(GroundworkApp).Assembly.GetTypes().Concat(typeof(Groundwork.UserData.AppServerUserData).Assembly.GetTypes())
+            .Select(t => t.Name).ToHashSet();
         var named = System.Text.RegularExpressions.Regex.Matches(doc, @"`([A-Z][A-Za-z]+(?:Stack|Rules|Groups|UserData|Doc))`").Select(m => m.Groups[1].Value).Distinct().ToList();
         Assert.NotEmpty(named);
         Assert.All(named, n => Assert.Contains(n, types.Append("InfrastructureDoc")));

@@ -72,6 +72,22 @@ public sealed class ToolUserDataTests
         }
     }
 
+    [Fact]
+    public void A_setting_that_would_break_out_of_its_unit_line_is_refused()
+    {
+        // Settings land in systemd units written by quoted heredocs: a newline would start a unit line of its own.
+        Assert.Throws<ArgumentException>(() => ToolUserData.MetabaseConfigure(new MetabaseConfigureSettings
+        {
+            Region = "eu-west-1",
+            AdminSecret = "groundwork/staging/metabase/admin",
+            AnalyticsSecret = "groundwork/staging/db/analytics-readonly",
+            ReplicaHost = "replica.example\nExecStartPre=/bin/sh -c reboot",
+            ReplicaPort = "3306",
+            DatabaseName = "groundwork",
+            SiteName = "Groundwork staging",
+        }));
+    }
+
     private const string AgentKey = "-----BEGIN RSA PRIVATE KEY-----\nMIIEfakefakefake\n-----END RSA PRIVATE KEY-----";
 
     [Fact]

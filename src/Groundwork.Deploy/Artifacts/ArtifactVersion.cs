@@ -1,5 +1,5 @@
 using System.Globalization;
-using Groundwork.Infra.UserData;
+using Groundwork.UserData;
 
 namespace Groundwork.Deploy.Artifacts;
 

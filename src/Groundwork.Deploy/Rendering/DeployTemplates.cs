@@ -1,11 +1,11 @@
-using Groundwork.Infra.UserData;
+using Groundwork.UserData;
 
 namespace Groundwork.Deploy.Rendering;
 
 /// <summary>
-/// The artifact's <c>deploy/</c> folder: what an app server runs for this version, rendered by the same
-/// <see cref="AppServerUserData"/> function the CDK app puts into the launch template. Per-environment values stay
-/// placeholders (<c>@NAME@</c>): the artifact is the same for every environment.
+/// The artifact's <c>deploy/</c> folder: what an app server runs for this version, rendered from the same templates
+/// (Groundwork.UserData) the CDK app puts into the launch template. Per-environment values stay placeholders
+/// (<c>@NAME@</c>): the artifact is the same for every environment.
 /// </summary>
 internal static class DeployTemplates
 {
@@ -27,18 +27,8 @@ internal static class DeployTemplates
         SentryDsnSecret = "@SENTRY_DSN_SECRET@",
     });
 
-    /// <summary>The systemd unit exactly as the user data writes it (its heredoc), with the version filled in.</summary>
-    public static string SystemdUnit(string version)
-    {
-        var lines = UserData(version).Split('\n');
-        var start = Array.FindIndex(lines, l => l.TrimEnd().EndsWith("<<UNIT", StringComparison.Ordinal));
-        var end = start < 0 ? -1 : Array.FindIndex(lines, start + 1, l => l.Trim() == "UNIT");
-        if (start < 0 || end < 0)
-        {
-            throw new InvalidOperationException("The user data no longer writes its systemd unit from a <<UNIT heredoc; update DeployTemplates.");
-        }
-        return string.Join('\n', lines[(start + 1)..end]).Replace("${VERSION}", version, StringComparison.Ordinal) + "\n";
-    }
+    /// <summary>The systemd unit of this version: the unit template the user data writes, with the version filled in.</summary>
+    public static string SystemdUnit(string version) => AppServerUserData.SystemdUnit(version);
 
     public static void WriteTo(string deployDirectory, string version)
     {

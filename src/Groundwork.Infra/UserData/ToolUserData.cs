@@ -42,9 +42,10 @@ public sealed record MetabaseConfigureSettings
 }
 
 /// <summary>
-/// The management tools' boot scripts, configured as code: the files they run (UserData/tools/*.sh, the Jenkins
-/// configuration of ci/jenkins/) are embedded in this assembly and written to the host by the user data, and each
-/// configuration step runs as a systemd unit at every boot, so a reboot or a replacement host (same data volume)
+/// The management tools' boot scripts, configured as code: each host's user data is a template
+/// (UserData/Templates/*.sh, rendered with <see cref="ShellTemplate"/>), the files it writes (UserData/tools/*.sh, the
+/// Jenkins configuration of ci/jenkins/) are embedded in this assembly and written verbatim by a quoted heredoc, and
+/// each configuration step runs as a systemd unit at every boot, so a reboot or a replacement host (same data volume)
 /// converges on the same state. Pure functions (settings → shell lines), rendered and run against fakes by the tests.
 /// </summary>
 public static class ToolUserData
@@ -69,54 +70,23 @@ public static class ToolUserData
         return reader.ReadToEnd();
     }
 
-    /// <summary>Writes an embedded file on the host, verbatim (a quoted heredoc: nothing in it is expanded).</summary>
-    private static string WriteFile(string name, string path, string mode)
-    {
-        var text = File(name);
-        const string end = "GROUNDWORK_FILE_END";
-        if (text.Contains(end, StringComparison.Ordinal))
-            throw new InvalidOperationException($"{name} contains the heredoc delimiter.");
-        if (!text.EndsWith('\n')) text += "\n";
-        return $"mkdir -p \"$(dirname {path})\"\ncat > {path} <<'{end}'\n{text}{end}\nchmod {mode} {path}";
-    }
-
-    private static string Unit(string path, params string[] lines) =>
-        $"cat > {path} <<'GROUNDWORK_UNIT_END'\n{string.Join('\n', lines)}\nGROUNDWORK_UNIT_END";
+    /// <summary>A host's user data template (UserData/Templates/), embedded in this assembly.</summary>
+    public static ShellTemplate Template(string name) =>
+        ShellTemplate.FromResource(typeof(ToolUserData).Assembly, $"Groundwork.Infra.UserData.Templates.{name}");
 
     /// <summary>
     /// After the data volume is mounted on /var/lib/jenkins: Jenkins (pinned), the plugin installation manager, the
     /// JCasC file and plugin list, and a drop-in that, before every start, fetches the passwords JCasC needs into /run
     /// and installs the pinned plugins; then Jenkins starts with JCasC and without the setup wizard.
     /// </summary>
-    public static string[] JenkinsController(JenkinsControllerSettings s) =>
-    [
-        "curl -fsSL -o /etc/yum.repos.d/jenkins.repo https://pkg.jenkins.io/redhat-stable/jenkins.repo",
-        "rpm --import https://pkg.jenkins.io/redhat-stable/jenkins.io-2023.key",
-        $"dnf install -y java-21-amazon-corretto-headless jq git jenkins-{JenkinsVersion}",
-        WriteFile("jenkins-secrets.sh", $"{ScriptDirectory}/jenkins-secrets.sh", "0755"),
-        WriteFile("jenkins.yaml", "/etc/jenkins/casc/jenkins.yaml", "0644"),
-        WriteFile("plugins.txt", "/etc/jenkins/plugins.txt", "0644"),
-        $"curl -fsSL -o {ScriptDirectory}/jenkins-plugin-manager.jar https://github.com/jenkinsci/plugin-installation-manager-tool/releases/download/{PluginManagerVersion}/jenkins-plugin-manager-{PluginManagerVersion}.jar",
-        "mkdir -p /etc/systemd/system/jenkins.service.d",
-        Unit("/etc/systemd/system/jenkins.service.d/groundwork.conf",
-            "[Service]",
-            // A controller that runs no builds on a 2 GiB host: most of the memory for the heap (the default is a quarter).
-            "Environment=\"JAVA_OPTS=-Djava.awt.headless=true -Djenkins.install.runSetupWizard=false -XX:MaxRAMPercentage=60\"",
-            "Environment=CASC_JENKINS_CONFIG=/etc/jenkins/casc/jenkins.yaml",
-            "Environment=SECRETS=/run/groundwork-jenkins",
-            $"Environment=REGION={s.Region} AWS_REGION={s.Region}",
-            $"Environment=ADMIN_SECRET={s.AdminSecret} AGENT_KEY_PARAMETER={s.AgentKeyParameter} JENKINS_AGENT_GROUP={s.AgentGroup}",
-            $"Environment=GROUNDWORK_REPO_URL={s.RepositoryUrl} GROUNDWORK_ARTIFACTS_BUCKET={s.ArtifactsBucket}",
-            // Operators reach the UI through an SSH tunnel from a bastion (docs/operations.md): http://localhost:8080/.
-            "Environment=JENKINS_URL=http://localhost:8080/",
-            // '+': as root (reads the secrets with the instance role); the plugins install as the jenkins user.
-            $"ExecStartPre=+{ScriptDirectory}/jenkins-secrets.sh",
-            $"ExecStartPre=/usr/bin/java -jar {ScriptDirectory}/jenkins-plugin-manager.jar --war /usr/share/java/jenkins.war --plugin-download-directory /var/lib/jenkins/plugins --plugin-file /etc/jenkins/plugins.txt",
-            "TimeoutStartSec=900"),
-        "chown -R jenkins:jenkins /var/lib/jenkins",
-        "systemctl daemon-reload",
-        "systemctl enable --now jenkins",
-    ];
+    public static string[] JenkinsController(JenkinsControllerSettings s) => Lines("jenkins-controller.sh",
+        new()
+        {
+            ["JenkinsVersion"] = JenkinsVersion, ["PluginManagerVersion"] = PluginManagerVersion, ["ScriptDirectory"] = ScriptDirectory,
+            ["Region"] = s.Region, ["AdminSecret"] = s.AdminSecret, ["AgentKeyParameter"] = s.AgentKeyParameter,
+            ["AgentGroup"] = s.AgentGroup, ["RepositoryUrl"] = s.RepositoryUrl, ["ArtifactsBucket"] = s.ArtifactsBucket,
+        },
+        new() { ["JenkinsSecretsScript"] = "jenkins-secrets.sh", ["JenkinsYaml"] = "jenkins.yaml", ["PluginsTxt"] = "plugins.txt" });
 
     /// <summary>
     /// A Debian 12 host that runs `./groundwork test` as the README writes it (apt, sudo for apt-get only), with the
@@ -125,103 +95,53 @@ public static class ToolUserData
     /// the key pair of the launch template. The login is authorised last, so the controller's SSH attempts fail (and are
     /// retried) until the host is completely provisioned: a build never lands on a half-installed agent.
     /// </summary>
-    public static string[] JenkinsAgent() =>
-    [
-        "set -euo pipefail",
-        "export DEBIAN_FRONTEND=noninteractive",
-        "apt-get update",
-        "apt-get install -y git jq curl awscli sudo ca-certificates gnupg python3 python3-venv",
-        // Java 21 like the controller (Debian 12 ships 17; the remoting agent wants the controller's Java): Eclipse
-        // Temurin's repository. .NET SDK 10 (Microsoft's Debian 12 repository) and Node 20 (NodeSource): the versions
-        // the repository builds with.
-        "curl -fsSL https://packages.adoptium.net/artifactory/api/gpg/key/public | gpg --dearmor --yes -o /usr/share/keyrings/adoptium.gpg",
-        "echo 'deb [signed-by=/usr/share/keyrings/adoptium.gpg] https://packages.adoptium.net/artifactory/deb bookworm main' > /etc/apt/sources.list.d/adoptium.list",
-        "curl -fsSL -o /tmp/packages-microsoft-prod.deb https://packages.microsoft.com/config/debian/12/packages-microsoft-prod.deb",
-        "dpkg -i /tmp/packages-microsoft-prod.deb",
-        "curl -fsSL https://deb.nodesource.com/gpgkey/nodesource-repo.gpg.key | gpg --dearmor --yes -o /usr/share/keyrings/nodesource.gpg",
-        "echo 'deb [signed-by=/usr/share/keyrings/nodesource.gpg] https://deb.nodesource.com/node_20.x nodistro main' > /etc/apt/sources.list.d/nodesource.list",
-        "apt-get update",
-        "apt-get install -y temurin-21-jre dotnet-sdk-10.0 nodejs",
-        // Password '*': no password login, yet not "locked" ('!'), which sshd would refuse for key logins too.
-        $"id {JenkinsAgentUser} >/dev/null 2>&1 || useradd --system --create-home --home-dir {JenkinsAgentHome} --shell /bin/bash --password '*' {JenkinsAgentUser}",
-        // ./groundwork installs its OS packages with sudo apt-get when not root: that, and nothing else.
-        $"echo '{JenkinsAgentUser} ALL=(root) NOPASSWD: /usr/bin/apt-get' > /etc/sudoers.d/groundwork-agent",
-        "chmod 0440 /etc/sudoers.d/groundwork-agent",
-        // Last: the launch template's key pair (its public half, from the instance metadata) may log in as the agent
-        // user. The key itself never leaves AWS except into the controller's memory (/run).
-        "IMDS_TOKEN=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')",
-        $"install -d -m 0700 -o {JenkinsAgentUser} -g {JenkinsAgentUser} {JenkinsAgentHome}/.ssh",
-        $"curl -fsS -H \"X-aws-ec2-metadata-token: $IMDS_TOKEN\" http://169.254.169.254/latest/meta-data/public-keys/0/openssh-key > {JenkinsAgentHome}/.ssh/authorized_keys.new",
-        $"install -m 0600 -o {JenkinsAgentUser} -g {JenkinsAgentUser} {JenkinsAgentHome}/.ssh/authorized_keys.new {JenkinsAgentHome}/.ssh/authorized_keys",
-        $"rm -f {JenkinsAgentHome}/.ssh/authorized_keys.new",
-        // cloud-init also gave the key to Debian's default user `admin`, who may sudo anything: the controller's key
-        // opens the agent account (sudo apt-get only) and nothing else.
-        "if [ -f /home/admin/.ssh/authorized_keys ]; then : > /home/admin/.ssh/authorized_keys; fi",
-    ];
+    public static string[] JenkinsAgent() => Lines("jenkins-agent.sh",
+        new() { ["AgentUser"] = JenkinsAgentUser, ["AgentHome"] = JenkinsAgentHome }, []);
 
     /// <summary>After Sentry's install: the configuration unit (admin, project, keys, DSN secrets), run now and at every boot.</summary>
-    public static string[] SentryConfigure(SentryConfigureSettings s)
-    {
-        var dsnSecrets = string.Join(' ', s.DsnSecrets.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
-        return
-        [
-            "dnf install -y jq",
-            WriteFile("sentry-configure.sh", $"{ScriptDirectory}/sentry-configure.sh", "0755"),
-            WriteFile("sentry-configure.py", $"{ScriptDirectory}/sentry-configure.py", "0644"),
-            Unit("/etc/systemd/system/groundwork-sentry-configure.service",
-                "[Unit]",
-                "Description=Configure self-hosted Sentry (admin, Groundwork project, per-environment DSN secrets)",
-                "Requires=docker.service",
-                "After=docker.service",
-                "[Service]",
-                "Type=oneshot",
-                "WorkingDirectory=/opt/sentry",
-                $"Environment=SENTRY_DIR=/opt/sentry REGION={s.Region} ADMIN_SECRET={s.AdminSecret}",
-                $"Environment=\"DSN_SECRETS={dsnSecrets}\"",
-                "ExecStartPre=/usr/bin/docker compose up -d",
-                $"ExecStart={ScriptDirectory}/sentry-configure.sh",
-                "TimeoutStartSec=3600",
-                "[Install]",
-                "WantedBy=multi-user.target"),
-            // Hourly too: an environment deployed after the management stack gets its DSN within the hour.
-            Unit("/etc/systemd/system/groundwork-sentry-configure.timer",
-                "[Unit]",
-                "Description=Configure self-hosted Sentry again (DSN secrets of environments deployed since)",
-                "[Timer]",
-                "OnUnitActiveSec=1h",
-                "[Install]",
-                "WantedBy=timers.target"),
-            "systemctl daemon-reload",
-            // Start waits for the oneshot: the boot (and the CloudFormation signal) fails when the configuration does.
-            "systemctl enable groundwork-sentry-configure groundwork-sentry-configure.timer",
-            "systemctl start groundwork-sentry-configure",
-            "systemctl start groundwork-sentry-configure.timer",
-        ];
-    }
+    public static string[] SentryConfigure(SentryConfigureSettings s) => Lines("sentry.sh",
+        new()
+        {
+            ["ScriptDirectory"] = ScriptDirectory, ["Region"] = s.Region, ["AdminSecret"] = s.AdminSecret,
+            ["DsnSecrets"] = string.Join(' ', s.DsnSecrets.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}")),
+        },
+        new() { ["SentryConfigureScript"] = "sentry-configure.sh", ["SentryConfigurePython"] = "sentry-configure.py" });
 
     /// <summary>After Metabase's unit: the configuration unit (admin, the replica data source), run now and at every boot.</summary>
-    public static string[] MetabaseConfigure(MetabaseConfigureSettings s) =>
-    [
-        "mkdir -p /etc/metabase",
-        $"curl -fsSL -o {MetabaseCaBundle} https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem",
-        WriteFile("metabase-configure.sh", $"{ScriptDirectory}/metabase-configure.sh", "0755"),
-        Unit("/etc/systemd/system/groundwork-metabase-configure.service",
-            "[Unit]",
-            "Description=Configure Metabase (admin, the read replica as data source)",
-            "Requires=metabase.service",
-            "After=metabase.service",
-            "[Service]",
-            "Type=oneshot",
-            "RemainAfterExit=yes",
-            $"Environment=REGION={s.Region} ADMIN_SECRET={s.AdminSecret} ANALYTICS_SECRET={s.AnalyticsSecret}",
-            $"Environment=REPLICA_HOST={s.ReplicaHost} REPLICA_PORT={s.ReplicaPort} DATABASE_NAME={s.DatabaseName} CA_BUNDLE={MetabaseCaBundle}",
-            $"Environment=\"SITE_NAME={s.SiteName}\"",
-            $"ExecStart={ScriptDirectory}/metabase-configure.sh",
-            "TimeoutStartSec=1200",
-            "[Install]",
-            "WantedBy=multi-user.target"),
-        "systemctl daemon-reload",
-        "systemctl enable groundwork-metabase-configure",
-        "systemctl start groundwork-metabase-configure",
-    ];
+    public static string[] MetabaseConfigure(MetabaseConfigureSettings s) => Lines("metabase.sh",
+        new()
+        {
+            ["CaBundle"] = MetabaseCaBundle, ["ScriptDirectory"] = ScriptDirectory, ["Region"] = s.Region,
+            ["AdminSecret"] = s.AdminSecret, ["AnalyticsSecret"] = s.AnalyticsSecret, ["ReplicaHost"] = s.ReplicaHost,
+            ["ReplicaPort"] = s.ReplicaPort, ["DatabaseName"] = s.DatabaseName, ["SiteName"] = s.SiteName,
+        },
+        new() { ["MetabaseConfigureScript"] = "metabase-configure.sh" });
+
+    /// <summary>
+    /// A template rendered into user data lines: <paramref name="settings"/> (single-line values; they land in systemd
+    /// units written by quoted heredocs, where nothing expands but a newline would end the line) and
+    /// <paramref name="files"/> (placeholder → embedded file written verbatim as a heredoc's body).
+    /// </summary>
+    private static string[] Lines(string template, Dictionary<string, string> settings, Dictionary<string, string> files)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in settings)
+        {
+            if (value.Contains('\n', StringComparison.Ordinal) || value.Contains('\r', StringComparison.Ordinal))
+                throw new ArgumentException($"{name} must be a single line.", nameof(settings));
+            values[name] = value;
+        }
+        foreach (var (name, file) in files) values[name] = HeredocBody(file);
+        var text = Template(template).Render(values);
+        return (text.EndsWith('\n') ? text[..^1] : text).Split('\n');
+    }
+
+    /// <summary>An embedded file as the body of a quoted heredoc: verbatim, its final newline given by the delimiter's line.</summary>
+    private static string HeredocBody(string name)
+    {
+        var text = File(name);
+        if (text.Split('\n').Any(line => line.StartsWith("GROUNDWORK_", StringComparison.Ordinal)))
+            throw new InvalidOperationException($"{name} contains a line that could end the heredoc writing it.");
+        return text.EndsWith('\n') ? text[..^1] : text;
+    }
 }
