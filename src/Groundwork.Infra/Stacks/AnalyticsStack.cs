@@ -5,6 +5,7 @@ using Amazon.CDK.AWS.RDS;
 using Amazon.CDK.AWS.SecretsManager;
 using InstanceType = Amazon.CDK.AWS.EC2.InstanceType;
 using Constructs;
+using Groundwork.Infra.Components;
 using Groundwork.Infra.Configuration;
 using Groundwork.Infra.Constructs;
 using Groundwork.Infra.UserData;
@@ -16,7 +17,7 @@ namespace Groundwork.Infra.Stacks;
 /// Metabase in the app subnets, behind the ALB's analytics host rule (Cognito sign-in first), with its own small
 /// application database; it queries the read replica as the read-only analytics user.
 /// </summary>
-public sealed class AnalyticsStack : Stack
+public sealed class AnalyticsStack : ComponentStack
 {
     public const string MetabaseVersion = "v0.50.36";
     public AutoScalingGroup Metabase { get; }

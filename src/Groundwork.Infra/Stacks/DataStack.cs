@@ -7,6 +7,7 @@ using InstanceType = Amazon.CDK.AWS.EC2.InstanceType;
 using Amazon.CDK.AWS.SecretsManager;
 using Amazon.CDK.AWS.SSM;
 using Constructs;
+using Groundwork.Infra.Components;
 using Groundwork.Infra.Configuration;
 using Groundwork.Infra.Constructs;
 
@@ -20,7 +21,7 @@ namespace Groundwork.Infra.Stacks;
 /// and rotated by <c>Groundwork.Deploy rotate-credentials</c>. Endpoints and the master secret's ARN are published as
 /// SSM parameters.
 /// </summary>
-public sealed class DataStack : Stack
+public sealed class DataStack : ComponentStack
 {
     /// <summary>The exact RDS engine version: the same major.minor as the local mariadbd (Debian 12: 10.11). RDS takes
     /// exact patch versions only (cfn-lint rejects a bare "10.11").</summary>

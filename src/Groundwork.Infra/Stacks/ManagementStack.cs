@@ -15,6 +15,7 @@ using EbsDeviceVolumeType = Amazon.CDK.AWS.EC2.EbsDeviceVolumeType;
 using HealthCheck = Amazon.CDK.AWS.AutoScaling.HealthCheck;
 using TargetHealthCheck = Amazon.CDK.AWS.ElasticLoadBalancingV2.HealthCheck;
 using Constructs;
+using Groundwork.Infra.Components;
 using Groundwork.Infra.Configuration;
 using Groundwork.Infra.Constructs;
 using Groundwork.Infra.UserData;
@@ -25,7 +26,7 @@ namespace Groundwork.Infra.Stacks;
 /// Shared by every environment: the management VPC with the Jenkins controller and the self-hosted Sentry host,
 /// the artifacts bucket (the build job writes, environments read) and one deploy role per environment for Jenkins.
 /// </summary>
-public sealed class ManagementStack : Stack
+public sealed class ManagementStack : ComponentStack
 {
     public Vpc Vpc { get; }
     public SecurityGroup JenkinsSecurityGroup { get; }

@@ -6,6 +6,7 @@ using Amazon.CDK.AWS.SNS;
 using Amazon.CDK.AWS.SNS.Subscriptions;
 using Amazon.CDK.AWS.SSM;
 using Constructs;
+using Groundwork.Infra.Components;
 using Groundwork.Infra.Configuration;
 using Groundwork.Infra.Constructs;
 
@@ -15,7 +16,7 @@ namespace Groundwork.Infra.Stacks;
 /// Monitoring that must exist before the app boots: the alarm topic, the New Relic license key and OTLP endpoint, the
 /// Sentry DSN. The alarms themselves are in <see cref="AlarmsStack"/> (they watch resources of later stacks).
 /// </summary>
-public sealed class MonitoringStack : Stack
+public sealed class MonitoringStack : ComponentStack
 {
     public Topic AlarmTopic { get; }
     public Secret NewRelicLicense { get; }

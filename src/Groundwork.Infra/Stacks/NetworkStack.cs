@@ -1,6 +1,7 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
 using Constructs;
+using Groundwork.Infra.Components;
 using Groundwork.Infra.Configuration;
 using Groundwork.Infra.Constructs;
 
@@ -11,7 +12,7 @@ namespace Groundwork.Infra.Stacks;
 /// table, flow logs, the security groups of every tier (who may talk to whom, in one place) and the peering to the
 /// management VPC with routes only between the tiers that need them.
 /// </summary>
-public sealed class NetworkStack : Stack
+public sealed class NetworkStack : ComponentStack
 {
     public Vpc Vpc { get; }
     public TierSecurityGroups SecurityGroups { get; }

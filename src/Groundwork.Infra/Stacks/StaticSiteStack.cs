@@ -8,6 +8,7 @@ using Amazon.CDK.AWS.S3;
 using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.SSM;
 using Constructs;
+using Groundwork.Infra.Components;
 using Groundwork.Infra.Configuration;
 using Groundwork.Infra.Constructs;
 using Function = Amazon.CDK.AWS.CloudFront.Function;
@@ -20,7 +21,7 @@ namespace Groundwork.Infra.Stacks;
 /// served from a private S3 bucket (origin access control); everything else (short links /{slug}, /api, /admin)
 /// goes to the ALB. Lives in us-east-1, where CloudFront's certificate must be.
 /// </summary>
-public sealed class StaticSiteStack : Stack
+public sealed class StaticSiteStack : ComponentStack
 {
     public const string CloudFrontRegion = "us-east-1";
     public Bucket SiteBucket { get; }
