@@ -37,7 +37,7 @@ public sealed class AnalyticsStack : ComponentStack
             InstanceIdentifier = $"groundwork-{env.Name}-metabase",
             // The same engine and version as the app's databases: one MariaDB to patch and know (Metabase supports it
             // as its application database through MB_DB_TYPE=mysql).
-            Engine = DataStack.Engine(),
+            Engine = Database.Engine(),
             InstanceType = new InstanceType(env.Analytics.DatabaseInstanceType),
             Vpc = network.Vpc,
             VpcSubnets = new SubnetSelection { SubnetGroupName = Tiers.Data },
