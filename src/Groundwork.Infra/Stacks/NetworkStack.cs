@@ -21,42 +21,21 @@ public sealed class NetworkStack : ComponentStack
     public NetworkStack(Construct scope, string id, EnvironmentSettings env, ManagementStack management, IStackProps props)
         : base(scope, id, props)
     {
-        var nat = NatProviders.For(env.NatInstanceType);
-        Vpc = new Vpc(this, "Vpc", new VpcProps
-        {
-            VpcName = $"groundwork-{env.Name}",
-            IpAddresses = IpAddresses.Cidr(env.VpcCidr),
-            AvailabilityZones = env.AvailabilityZones.ToArray(),
-            NatGatewayProvider = nat,
-            NatGateways = env.NatGateways,
-            NatGatewaySubnets = new SubnetSelection { SubnetGroupName = Tiers.Public },
-            SubnetConfiguration =
+        Vpc = new Network(this, "Network", new NetworkProps($"groundwork-{env.Name}", env.VpcCidr, env.AvailabilityZones,
             [
                 new SubnetConfiguration { Name = Tiers.Public, SubnetType = SubnetType.PUBLIC, CidrMask = 24, MapPublicIpOnLaunch = true },
                 new SubnetConfiguration { Name = Tiers.App, SubnetType = SubnetType.PRIVATE_WITH_EGRESS, CidrMask = 22 },
                 new SubnetConfiguration { Name = Tiers.Data, SubnetType = SubnetType.PRIVATE_ISOLATED, CidrMask = 24 },
             ],
-            GatewayEndpoints = new Dictionary<string, IGatewayVpcEndpointOptions>
-            {
-                // Every tier reaches S3 (artifacts, logs, backups) without the NAT.
-                ["S3"] = new GatewayVpcEndpointOptions
-                {
-                    Service = GatewayVpcEndpointAwsService.S3,
-                    Subnets =
-                    [
-                        new SubnetSelection { SubnetGroupName = Tiers.Public },
-                        new SubnetSelection { SubnetGroupName = Tiers.App },
-                        new SubnetSelection { SubnetGroupName = Tiers.Data },
-                    ],
-                },
-            },
-            FlowLogs = new Dictionary<string, IFlowLogOptions>
-            {
-                ["All"] = new FlowLogOptions { TrafficType = FlowLogTrafficType.ALL, Destination = FlowLogDestination.ToCloudWatchLogs() },
-            },
-        });
-
-        NatProviders.Harden(nat, Vpc, env.VpcCidr);
+            // Every tier reaches S3 without the NAT.
+            [
+                new SubnetSelection { SubnetGroupName = Tiers.Public },
+                new SubnetSelection { SubnetGroupName = Tiers.App },
+                new SubnetSelection { SubnetGroupName = Tiers.Data },
+            ])
+        {
+            NatInstanceType = env.NatInstanceType, NatGateways = env.NatGateways, NatSubnetGroup = Tiers.Public,
+        }).Vpc;
 
         SecurityGroups = new TierSecurityGroups(this, "SecurityGroups", Vpc, env);
 
@@ -88,7 +67,7 @@ public sealed class NetworkStack : ComponentStack
             management.SentrySecurityGroup.AddIngressRule(Peer.Ipv4(subnet.Ipv4CidrBlock), Port.Tcp(22), $"SSH from the {env.Name} bastion tier");
         }
         foreach (var subnet in appSubnets)
-            management.SentryIngestSecurityGroup.AddIngressRule(Peer.Ipv4(subnet.Ipv4CidrBlock), Port.Tcp(ManagementStack.SentryIngestPort), $"Error ingest (HTTPS) from the {env.Name} app tier");
+            management.SentryIngestSecurityGroup.AddIngressRule(Peer.Ipv4(subnet.Ipv4CidrBlock), Port.Tcp(Components.SentryHost.IngestPort), $"Error ingest (HTTPS) from the {env.Name} app tier");
     }
 
     private void Route(string id, string routeTableId, string destination) =>
