@@ -30,7 +30,7 @@ public sealed class DeployRole : Component
             Description = $"Assumed by Jenkins to deploy Groundwork to {environment.Name}",
             MaxSessionDuration = Duration.Hours(2),
         });
-        var regions = new[] { environment.Region, Stacks.StaticSiteStack.CloudFrontRegion }.Distinct().ToList();
+        var regions = new[] { environment.Region, StaticSite.CloudFrontRegion }.Distinct().ToList();
         var bootstrapRoles = regions.Select(r => $"arn:aws:iam::{environment.Account}:role/cdk-hnb659fds-*-{environment.Account}-{r}").ToArray();
         Role.AddToPolicy(new PolicyStatement(new PolicyStatementProps { Actions = ["sts:AssumeRole"], Resources = bootstrapRoles }));
         props.Artifacts.GrantRead(Role, "groundwork-*");
