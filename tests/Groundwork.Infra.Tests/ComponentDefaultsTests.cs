@@ -3,7 +3,7 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
 using Constructs;
 using Groundwork.Infra.Components;
-using Groundwork.Infra.Constructs;
+using Groundwork.Infra.BuildingBlocks;
 
 namespace Groundwork.Infra.Tests;
 
@@ -12,6 +12,7 @@ namespace Groundwork.Infra.Tests;
 /// the safe choice (encrypted, private, retained, only named clients admitted). And components are transparent to
 /// names: their ids appear neither in logical ids nor in path-derived Name tags.
 /// </summary>
+[Collection(SynthesizedCollection.Name)] // one jsii runtime; keep its calls sequential
 public sealed class ComponentDefaultsTests
 {
     private sealed class BareStack(Construct scope, string id, IStackProps props) : ComponentStack(scope, id, props);

@@ -7,7 +7,7 @@ using Amazon.CDK.AWS.S3;
 using Amazon.CDK.AWS.SecretsManager;
 using Amazon.CDK.AWS.SNS;
 using Constructs;
-using Groundwork.Infra.Constructs;
+using Groundwork.Infra.BuildingBlocks;
 using Groundwork.Infra.UserData;
 using HealthCheck = Amazon.CDK.AWS.AutoScaling.HealthCheck;
 
@@ -54,7 +54,7 @@ public sealed class AppServers : Component
     {
         Role = InstanceRole(props);
         var userData = Amazon.CDK.AWS.EC2.UserData.ForLinux();
-        var template = Hosts.LaunchTemplate(this, "AppServerTemplate", props.Name, props.InstanceType, props.SecurityGroup, Role, userData);
+        var template = Ec2Hosts.LaunchTemplate(this, "AppServerTemplate", props.Name, props.InstanceType, props.SecurityGroup, Role, userData);
         Group = new AutoScalingGroup(this, "AppServers", new AutoScalingGroupProps
         {
             AutoScalingGroupName = props.Name,
@@ -88,7 +88,7 @@ public sealed class AppServers : Component
 
     private Role InstanceRole(AppServersProps props)
     {
-        var role = Hosts.InstanceRole(this, "AppServerRole", props.RoleDescription ?? $"{props.Name} app servers");
+        var role = Ec2Hosts.InstanceRole(this, "AppServerRole", props.RoleDescription ?? $"{props.Name} app servers");
         Bucket.FromBucketName(this, "Artifacts", props.ArtifactsBucketName).GrantRead(role, "groundwork-*");
         foreach (var secret in props.ReadableSecrets) secret.GrantRead(role);
         role.AddToPolicy(new PolicyStatement(new PolicyStatementProps { Actions = ["ssm:GetParameter", "ssm:GetParameters"], Resources = [props.ParameterArn] }));

@@ -2,7 +2,7 @@ using Amazon.CDK.AWS.AutoScaling;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.SNS;
 using Constructs;
-using Groundwork.Infra.Constructs;
+using Groundwork.Infra.BuildingBlocks;
 
 namespace Groundwork.Infra.Components;
 
@@ -26,10 +26,10 @@ public sealed class Bastion : Component
 
     public Bastion(Construct scope, string id, BastionProps props) : base(scope, id)
     {
-        var role = Hosts.InstanceRole(this, "BastionRole", props.RoleDescription ?? $"{props.Name} bastion");
+        var role = Ec2Hosts.InstanceRole(this, "BastionRole", props.RoleDescription ?? $"{props.Name} bastion");
         var userData = Amazon.CDK.AWS.EC2.UserData.ForLinux();
         userData.AddCommands("dnf upgrade -y --security");
-        var template = Hosts.LaunchTemplate(this, "BastionTemplate", props.Name, props.InstanceType, props.SecurityGroup, role, userData,
+        var template = Ec2Hosts.LaunchTemplate(this, "BastionTemplate", props.Name, props.InstanceType, props.SecurityGroup, role, userData,
             detailedMonitoring: false);
         Group = new AutoScalingGroup(this, "Bastion", new AutoScalingGroupProps
         {

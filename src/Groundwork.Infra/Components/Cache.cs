@@ -3,7 +3,7 @@ using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.ElastiCache;
 using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
-using Groundwork.Infra.Constructs;
+using Groundwork.Infra.BuildingBlocks;
 
 namespace Groundwork.Infra.Components;
 

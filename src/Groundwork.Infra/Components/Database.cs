@@ -2,7 +2,7 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.RDS;
 using Constructs;
-using Groundwork.Infra.Constructs;
+using Groundwork.Infra.BuildingBlocks;
 using InstanceType = Amazon.CDK.AWS.EC2.InstanceType;
 
 namespace Groundwork.Infra.Components;

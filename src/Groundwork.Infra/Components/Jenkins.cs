@@ -6,7 +6,7 @@ using Amazon.CDK.AWS.S3;
 using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
 using Groundwork.Infra.Configuration;
-using Groundwork.Infra.Constructs;
+using Groundwork.Infra.BuildingBlocks;
 using Groundwork.Infra.UserData;
 using HealthCheck = Amazon.CDK.AWS.AutoScaling.HealthCheck;
 
@@ -48,14 +48,14 @@ public sealed class Jenkins : Component
     {
         var settings = props.Settings;
         SecurityGroup = props.SecurityGroup;
-        JobRole = Hosts.InstanceRole(this, "JenkinsRole", "Jenkins build agent: runs the jobs; writes artifacts, assumes the environment deploy roles");
+        JobRole = Ec2Hosts.InstanceRole(this, "JenkinsRole", "Jenkins build agent: runs the jobs; writes artifacts, assumes the environment deploy roles");
         props.Artifacts.GrantReadWrite(JobRole, "groundwork-*");
         Nag.Suppress(JobRole, new NagSuppression("AwsSolutions-IAM5",
             "Jenkins uploads artifacts of any version: object keys are versioned names under groundwork-*; the S3 actions are the CDK grant's minimal read/write set.",
             "Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*", "Action::s3:DeleteObject*", "Action::s3:Abort*",
             $"Resource::<{Nag.LogicalId(props.Artifacts)}.Arn>/groundwork-*"));
         AdminSecret = ToolHost.Login(this, "JenkinsAdminSecret", "groundwork/management/jenkins/admin", "admin", "Jenkins' admin user (JCasC local user 'admin')");
-        ControllerRole = Hosts.InstanceRole(this, "JenkinsControllerRole",
+        ControllerRole = Ec2Hosts.InstanceRole(this, "JenkinsControllerRole",
             "Jenkins controller: attaches its data volume, reads its admin password and the agent key, scales the build agent group");
         AdminSecret.GrantRead(ControllerRole);
         (AgentSecurityGroup, AgentKey) = Agents(props);
@@ -110,7 +110,7 @@ public sealed class Jenkins : Component
         var userData = Amazon.CDK.AWS.EC2.UserData.ForLinux();
         userData.AddCommands(ToolUserData.JenkinsAgent());
         // No detailed monitoring: nothing scales or alarms on a build host's 1-minute metrics.
-        var template = Hosts.LaunchTemplate(this, "JenkinsAgentTemplate", AgentGroupName, settings.JenkinsAgent.InstanceType,
+        var template = Ec2Hosts.LaunchTemplate(this, "JenkinsAgentTemplate", AgentGroupName, settings.JenkinsAgent.InstanceType,
             securityGroup, JobRole, userData,
             MachineImage.GenericLinux(new Dictionary<string, string> { [settings.Region] = settings.JenkinsAgentAmi }),
             rootGiB: settings.JenkinsAgent.RootVolumeGiB, detailedMonitoring: false, keyPair: key);

@@ -3,7 +3,7 @@ using Amazon.CDK.AWS.CertificateManager;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.ElasticLoadBalancingV2;
 using Constructs;
-using Groundwork.Infra.Constructs;
+using Groundwork.Infra.BuildingBlocks;
 using TargetHealthCheck = Amazon.CDK.AWS.ElasticLoadBalancingV2.HealthCheck;
 
 namespace Groundwork.Infra.Components;

@@ -6,7 +6,7 @@ using Amazon.CDK.AWS.RDS;
 using Amazon.CDK.AWS.SecretsManager;
 using Amazon.CDK.AWS.SNS;
 using Constructs;
-using Groundwork.Infra.Constructs;
+using Groundwork.Infra.BuildingBlocks;
 using Groundwork.Infra.UserData;
 using HealthCheck = Amazon.CDK.AWS.AutoScaling.HealthCheck;
 using InstanceType = Amazon.CDK.AWS.EC2.InstanceType;
@@ -68,11 +68,11 @@ public sealed class Metabase : Component
         Nag.Suppress(AdminSecret, new NagSuppression("AwsSolutions-SMG4",
             "Metabase's admin login: the first boot sets Metabase up with it and later boots sign in with it; a rotation is done in Metabase and stored here, no Lambda."));
 
-        var role = Hosts.InstanceRole(this, "MetabaseRole", $"{props.Name} Metabase");
+        var role = Ec2Hosts.InstanceRole(this, "MetabaseRole", $"{props.Name} Metabase");
         Database.Secret!.GrantRead(role);
         props.AnalyticsReadOnly.GrantRead(role);
         AdminSecret.GrantRead(role);
-        var template = Hosts.LaunchTemplate(this, "MetabaseTemplate", $"{props.Name}-metabase",
+        var template = Ec2Hosts.LaunchTemplate(this, "MetabaseTemplate", $"{props.Name}-metabase",
             props.InstanceType, props.SecurityGroup, role, UserData(props), detailedMonitoring: false);
         Group = new AutoScalingGroup(this, "Metabase", new AutoScalingGroupProps
         {

@@ -1,6 +1,6 @@
 using Amazon.CDK.AWS.EC2;
 using Constructs;
-using Groundwork.Infra.Constructs;
+using Groundwork.Infra.BuildingBlocks;
 
 namespace Groundwork.Infra.Components;
 

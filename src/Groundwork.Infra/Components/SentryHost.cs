@@ -6,7 +6,7 @@ using Amazon.CDK.AWS.Route53.Targets;
 using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
 using Groundwork.Infra.Configuration;
-using Groundwork.Infra.Constructs;
+using Groundwork.Infra.BuildingBlocks;
 using Groundwork.Infra.UserData;
 using HealthCheck = Amazon.CDK.AWS.AutoScaling.HealthCheck;
 
@@ -47,7 +47,7 @@ public sealed class SentryHost : Component
         Host = settings.SentryHost;
         SecurityGroup = props.SecurityGroup;
         AdminSecret = ToolHost.Login(this, "SentryAdminSecret", "groundwork/management/sentry/admin", $"admin@{settings.Domain}", "Self-hosted Sentry's admin user (username: e-mail)");
-        var role = Hosts.InstanceRole(this, "SentryRole", "Sentry host: attaches its data volume; writes the environments' DSN secrets; CloudWatch");
+        var role = Ec2Hosts.InstanceRole(this, "SentryRole", "Sentry host: attaches its data volume; writes the environments' DSN secrets; CloudWatch");
         AdminSecret.GrantRead(role);
         // The DSN secrets live in the environments' monitoring stacks (created later, same account and region): named, not referenced.
         var dsnSecrets = props.Environments.ToDictionary(e => e.Name, e => $"{e.SecretPrefix}/sentry/dsn");

@@ -4,7 +4,7 @@ using Amazon.CDK.AWS.CloudFront;
 using Amazon.CDK.AWS.CloudFront.Origins;
 using Amazon.CDK.AWS.S3;
 using Constructs;
-using Groundwork.Infra.Constructs;
+using Groundwork.Infra.BuildingBlocks;
 using Function = Amazon.CDK.AWS.CloudFront.Function;
 using FunctionProps = Amazon.CDK.AWS.CloudFront.FunctionProps;
 

@@ -2,7 +2,7 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.Backup;
 using Amazon.CDK.AWS.EC2;
 using Constructs;
-using Groundwork.Infra.Constructs;
+using Groundwork.Infra.BuildingBlocks;
 using BackupSchedule = Amazon.CDK.AWS.Events.Schedule;
 using CronOptions = Amazon.CDK.AWS.Events.CronOptions;
 

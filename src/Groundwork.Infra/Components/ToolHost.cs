@@ -4,7 +4,7 @@ using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
-using Groundwork.Infra.Constructs;
+using Groundwork.Infra.BuildingBlocks;
 using EbsDeviceVolumeType = Amazon.CDK.AWS.EC2.EbsDeviceVolumeType;
 using HealthCheck = Amazon.CDK.AWS.AutoScaling.HealthCheck;
 
@@ -54,7 +54,7 @@ public sealed class ToolHost : Component
         AllowAttachingTheVolume(props.Role);
 
         var userData = Amazon.CDK.AWS.EC2.UserData.ForLinux();
-        var template = Hosts.LaunchTemplate(this, $"{props.Name}Template", GroupName, props.InstanceType, props.SecurityGroup, props.Role,
+        var template = Ec2Hosts.LaunchTemplate(this, $"{props.Name}Template", GroupName, props.InstanceType, props.SecurityGroup, props.Role,
             userData, props.Image, rootGiB: props.RootVolumeGiB, detailedMonitoring: false);
         Group = new AutoScalingGroup(this, props.Name, new AutoScalingGroupProps
         {

@@ -66,13 +66,25 @@ public sealed class AppStack : ComponentStack
         dns.Alias("OriginRecord", env.OriginHost, new LoadBalancerTarget(Alb));
         dns.Alias("AnalyticsRecord", env.AnalyticsHost, new LoadBalancerTarget(Alb));
 
+        AppServers = AppServerGroup(env, management, version, network, data, monitoring);
+
+        Bastion = new Bastion(this, "Bastion", new BastionProps($"groundwork-{env.Name}-bastion", network.Vpc, groups.Bastion)
+        {
+            RoleDescription = $"groundwork-{env.Name} bastion", InstanceType = env.Bastion.InstanceType, Notifications = monitoring.AlarmTopic,
+        }).Group;
+    }
+
+    /// <summary>The app servers: the app target group's instances, reading the app's secrets and parameters.</summary>
+    private AutoScalingGroup AppServerGroup(EnvironmentSettings env, ManagementSettings management, string version,
+        NetworkStack network, DataStack data, MonitoringStack monitoring)
+    {
         var parameters = BootParameters(env);
-        AppServers = new AppServers(this, "AppServers", new AppServersProps
+        return new AppServers(this, "AppServers", new AppServersProps
         {
             Name = $"groundwork-{env.Name}-app",
             RoleDescription = $"groundwork-{env.Name} app servers",
             Vpc = network.Vpc,
-            SecurityGroup = groups.App,
+            SecurityGroup = network.SecurityGroups.App,
             InstanceType = env.AppServers.InstanceType,
             MinCapacity = env.AppServers.MinCapacity,
             MaxCapacity = env.AppServers.MaxCapacity,
@@ -99,11 +111,6 @@ public sealed class AppStack : ComponentStack
                 SentryDsnSecret = monitoring.SentryDsn.SecretArn,
                 Port = TierSecurityGroups.AppPort,
             },
-        }).Group;
-
-        Bastion = new Bastion(this, "Bastion", new BastionProps($"groundwork-{env.Name}-bastion", network.Vpc, groups.Bastion)
-        {
-            RoleDescription = $"groundwork-{env.Name} bastion", InstanceType = env.Bastion.InstanceType, Notifications = monitoring.AlarmTopic,
         }).Group;
     }
 

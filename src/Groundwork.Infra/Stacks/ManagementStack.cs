@@ -6,7 +6,7 @@ using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
 using Groundwork.Infra.Components;
 using Groundwork.Infra.Configuration;
-using Groundwork.Infra.Constructs;
+using Groundwork.Infra.BuildingBlocks;
 
 namespace Groundwork.Infra.Stacks;
 

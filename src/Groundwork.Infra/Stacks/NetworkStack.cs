@@ -3,7 +3,7 @@ using Amazon.CDK.AWS.EC2;
 using Constructs;
 using Groundwork.Infra.Components;
 using Groundwork.Infra.Configuration;
-using Groundwork.Infra.Constructs;
+using Groundwork.Infra.BuildingBlocks;
 
 namespace Groundwork.Infra.Stacks;
 
