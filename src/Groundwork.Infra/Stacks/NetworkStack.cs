@@ -42,25 +42,10 @@ public sealed class NetworkStack : ComponentStack
         // Peering to the management VPC: the app tier sends errors to Sentry; the bastion (public tier) reaches
         // Jenkins and Sentry over SSH; Jenkins (tools tier) reaches the databases for the deploy's migrate step and
         // rotate-credentials (the data tier's security groups admit only Jenkins' group from there; DataStack).
-        Peering = new CfnVPCPeeringConnection(this, "ManagementPeering", new CfnVPCPeeringConnectionProps
-        {
-            VpcId = Vpc.VpcId,
-            PeerVpcId = management.Vpc.VpcId,
-            Tags = [new CfnTag { Key = "Name", Value = $"groundwork-{env.Name}-to-management" }],
-        });
-        var toolsSubnets = management.Vpc.SelectSubnets(new SubnetSelection { SubnetGroupName = Tiers.Tools }).Subnets;
+        Peering = new ManagementPeering(this, "Peering", new ManagementPeeringProps($"groundwork-{env.Name}-to-management", Vpc,
+            management.Vpc, [Tiers.Public, Tiers.App, Tiers.Data])).Connection;
         var publicSubnets = Vpc.SelectSubnets(new SubnetSelection { SubnetGroupName = Tiers.Public }).Subnets;
         var appSubnets = Vpc.SelectSubnets(new SubnetSelection { SubnetGroupName = Tiers.App }).Subnets;
-        var dataSubnets = Vpc.SelectSubnets(new SubnetSelection { SubnetGroupName = Tiers.Data }).Subnets;
-        var peered = publicSubnets.Concat(appSubnets).Concat(dataSubnets).ToList();
-
-        foreach (var local in peered)
-            foreach (var tools in toolsSubnets)
-                Route($"{local.Node.Id}To{tools.Node.Id}", local.RouteTable.RouteTableId, tools.Ipv4CidrBlock);
-        foreach (var tools in toolsSubnets)
-            foreach (var local in peered)
-                Route($"Management{tools.Node.Id}To{local.Node.Id}", tools.RouteTable.RouteTableId, local.Ipv4CidrBlock);
-
         foreach (var subnet in publicSubnets)
         {
             management.JenkinsSecurityGroup.AddIngressRule(Peer.Ipv4(subnet.Ipv4CidrBlock), Port.Tcp(22), $"SSH from the {env.Name} bastion tier");
@@ -69,14 +54,6 @@ public sealed class NetworkStack : ComponentStack
         foreach (var subnet in appSubnets)
             management.SentryIngestSecurityGroup.AddIngressRule(Peer.Ipv4(subnet.Ipv4CidrBlock), Port.Tcp(Components.SentryHost.IngestPort), $"Error ingest (HTTPS) from the {env.Name} app tier");
     }
-
-    private void Route(string id, string routeTableId, string destination) =>
-        new CfnRoute(this, id, new CfnRouteProps
-        {
-            RouteTableId = routeTableId,
-            DestinationCidrBlock = destination,
-            VpcPeeringConnectionId = Peering.Ref,
-        });
 }
 
 /// <summary>
