@@ -23,11 +23,10 @@ public sealed record AdminSignInProps(string EnvironmentName, string Name, strin
     public bool RetainData { get; init; } = true;
 }
 
-
 /// <summary>
-/// Admin sign-in (architecture #9, #12): the sign-in gate in front of Metabase and the admin console: a Cognito user pool whose only identity provider is
-/// Google, and a trigger that refuses every Google account not on the admin allowlist (the same emails and domains
-/// the app checks) -- at first sign-in (pre sign-up: no user is created) and at every token issue or refresh (pre
+/// Admin sign-in (architecture #9, #12): the gate in front of Metabase and the admin console. A Cognito user pool
+/// whose only identity provider is Google, and a trigger that refuses every Google account not on the admin allowlist
+/// (the same emails and domains the app checks) -- at first sign-in (pre sign-up: no user is created) and at every token issue or refresh (pre
 /// token generation: someone removed from the list gets no new token).
 /// </summary>
 public sealed class AdminSignIn : Component
