@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Groundwork.Infra.Constructs;
+using Groundwork.Infra.Components;
 
 namespace Groundwork.Infra.Tests;
 

@@ -3,12 +3,13 @@ using Amazon.CDK.AWS.CloudWatch;
 using Amazon.CDK.AWS.CloudWatch.Actions;
 using Amazon.CDK.AWS.ElasticLoadBalancingV2;
 using Constructs;
+using Groundwork.Infra.Components;
 using Groundwork.Infra.Configuration;
 
 namespace Groundwork.Infra.Stacks;
 
 /// <summary>CloudWatch alarms on the ALB, the app targets, RDS and Redis, all notifying the environment's SNS topic.</summary>
-public sealed class AlarmsStack : Stack
+public sealed class AlarmsStack : ComponentStack
 {
     public AlarmsStack(Construct scope, string id, EnvironmentSettings env, AppStack app, DataStack data,
         MonitoringStack monitoring, IStackProps props) : base(scope, id, props)

@@ -1,14 +1,11 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.ElastiCache;
-using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.RDS;
-using InstanceType = Amazon.CDK.AWS.EC2.InstanceType;
 using Amazon.CDK.AWS.SecretsManager;
-using Amazon.CDK.AWS.SSM;
 using Constructs;
+using Groundwork.Infra.Components;
 using Groundwork.Infra.Configuration;
-using Groundwork.Infra.Constructs;
 
 namespace Groundwork.Infra.Stacks;
 
@@ -20,17 +17,8 @@ namespace Groundwork.Infra.Stacks;
 /// and rotated by <c>Groundwork.Deploy rotate-credentials</c>. Endpoints and the master secret's ARN are published as
 /// SSM parameters.
 /// </summary>
-public sealed class DataStack : Stack
+public sealed class DataStack : ComponentStack
 {
-    /// <summary>The exact RDS engine version: the same major.minor as the local mariadbd (Debian 12: 10.11). RDS takes
-    /// exact patch versions only (cfn-lint rejects a bare "10.11").</summary>
-    public const string MariaDbVersion = "10.11.16";
-    public const string MariaDbMajorVersion = "10.11";
-    /// <summary>The app's own database user (not the master): DML on the app schema, created by the migrate step.</summary>
-    public const string AppUser = "groundwork_app";
-    public const string AnalyticsUser = "analytics_ro";
-    public const string MasterUser = "groundwork";
-
     public DatabaseInstance Primary { get; }
     public DatabaseInstanceReadReplica Replica { get; }
     public CfnReplicationGroup Cache { get; }
@@ -41,250 +29,57 @@ public sealed class DataStack : Stack
     public DatabaseSecret AnalyticsReadOnly { get; }
     /// <summary>The ARN of the RDS-managed master secret (created by RDS, not by this stack).</summary>
     public string MasterSecretArn { get; }
-    public SecurityGroup DatabaseSecurityGroup { get; }
-    public SecurityGroup ReplicaSecurityGroup { get; }
-    public SecurityGroup CacheSecurityGroup { get; }
 
     public DataStack(Construct scope, string id, EnvironmentSettings env, NetworkStack network, ManagementStack management, IStackProps props)
         : base(scope, id, props)
     {
-        var dataSubnets = new SubnetSelection { SubnetGroupName = Tiers.Data };
         var app = network.SecurityGroups.App;
-        DatabaseSecurityGroup = TierSecurityGroups.Create(this, "Database", network.Vpc, env, "RDS MariaDB primary");
-        ReplicaSecurityGroup = TierSecurityGroups.Create(this, "Replica", network.Vpc, env, "RDS MariaDB read replica");
-        CacheSecurityGroup = TierSecurityGroups.Create(this, "Cache", network.Vpc, env, "ElastiCache Redis");
-        DatabaseSecurityGroup.AddIngressRule(app, Port.Tcp(TierSecurityGroups.MySqlPort), "MariaDB from the app tier");
-        ReplicaSecurityGroup.AddIngressRule(app, Port.Tcp(TierSecurityGroups.MySqlPort), "MariaDB reads from the app tier");
-        ReplicaSecurityGroup.AddIngressRule(network.SecurityGroups.Analytics, Port.Tcp(TierSecurityGroups.MySqlPort), "read-only analytics from Metabase");
         // The deploy tool on the Jenkins controller (management VPC, over the peering) runs the migrate step on the
         // primary and rotate-credentials, which also checks the new password on the replica. Only Jenkins' security
         // group, not the management VPC as a whole (Sentry lives there too).
-        DatabaseSecurityGroup.AddIngressRule(management.JenkinsSecurityGroup, Port.Tcp(TierSecurityGroups.MySqlPort), "migrate and rotate-credentials from Jenkins (management VPC, peered)");
-        ReplicaSecurityGroup.AddIngressRule(management.JenkinsSecurityGroup, Port.Tcp(TierSecurityGroups.MySqlPort), "rotate-credentials' check of the new password from Jenkins (management VPC, peered)");
-        CacheSecurityGroup.AddIngressRule(app, Port.Tcp(TierSecurityGroups.RedisPort), "Redis (TLS) from the app tier");
-        var removal = env.RetainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-        var engine = Engine();
-        var parameters = Parameters(this, "MariaDbParameters", env);
-
-        Primary = new DatabaseInstance(this, "Primary", new DatabaseInstanceProps
+        var database = new Database(this, "Database", new DatabaseProps($"groundwork-{env.Name}", network.Vpc,
+            PrimaryClients:
+            [
+                new(app, "MariaDB from the app tier"),
+                new(management.JenkinsSecurityGroup, "migrate and rotate-credentials from Jenkins (management VPC, peered)"),
+            ],
+            ReplicaClients:
+            [
+                new(app, "MariaDB reads from the app tier"),
+                new(network.SecurityGroups.Analytics, "read-only analytics from Metabase"),
+                new(management.JenkinsSecurityGroup, "rotate-credentials' check of the new password from Jenkins (management VPC, peered)"),
+            ])
         {
-            InstanceIdentifier = $"groundwork-{env.Name}-primary",
-            Engine = engine,
-            InstanceType = new InstanceType(env.Database.InstanceType),
-            Vpc = network.Vpc,
-            VpcSubnets = dataSubnets,
-            SecurityGroups = [DatabaseSecurityGroup],
-            Port = TierSecurityGroups.MySqlPort,
-            DatabaseName = "groundwork",
-            Credentials = Credentials.FromGeneratedSecret(MasterUser),
-            ParameterGroup = parameters,
+            InstanceType = env.Database.InstanceType,
+            ReplicaInstanceType = env.Database.ReplicaInstanceType,
             MultiAz = env.Database.MultiAz,
-            StorageEncrypted = true,
-            StorageType = StorageType.GP3,
-            AllocatedStorage = env.Database.AllocatedStorageGiB,
-            MaxAllocatedStorage = env.Database.MaxAllocatedStorageGiB,
-            BackupRetention = Duration.Days(env.Database.BackupRetentionDays),
+            AllocatedStorageGiB = env.Database.AllocatedStorageGiB,
+            MaxAllocatedStorageGiB = env.Database.MaxAllocatedStorageGiB,
+            BackupRetentionDays = env.Database.BackupRetentionDays,
             DeletionProtection = env.Database.DeletionProtection,
-            RemovalPolicy = env.RetainData ? RemovalPolicy.RETAIN : RemovalPolicy.SNAPSHOT,
-            PubliclyAccessible = false,
-            AutoMinorVersionUpgrade = true,
-            CloudwatchLogsExports = ["error", "slowquery"],
-            EnablePerformanceInsights = false,
+            RetainData = env.RetainData,
         });
-        MasterSecretArn = ManageMasterPassword(Primary);
+        (Primary, Replica, MasterSecretArn) = (database.Primary, database.Replica, database.MasterSecretArn);
 
-        Replica = new DatabaseInstanceReadReplica(this, "Replica", new DatabaseInstanceReadReplicaProps
-        {
-            InstanceIdentifier = $"groundwork-{env.Name}-replica",
-            SourceDatabaseInstance = Primary,
-            InstanceType = new InstanceType(env.Database.ReplicaInstanceType),
-            Vpc = network.Vpc,
-            VpcSubnets = dataSubnets,
-            SecurityGroups = [ReplicaSecurityGroup],
-            Port = TierSecurityGroups.MySqlPort,
-            ParameterGroup = parameters,
-            DeletionProtection = env.Database.DeletionProtection,
-            RemovalPolicy = removal,
-            PubliclyAccessible = false,
-            AutoMinorVersionUpgrade = true,
-            CloudwatchLogsExports = ["error", "slowquery"],
-        });
+        var credentials = new DatabaseCredentials(this, "Credentials", new DatabaseCredentialsProps(env, MasterSecretArn,
+            Parameters.Arn(env.Region, env.Account, env.ParameterPath, "database/")) { RetainData = env.RetainData });
+        (AppCredentials, AnalyticsReadOnly) = (credentials.App, credentials.AnalyticsReadOnly);
 
-        AppCredentials = new Secret(this, "AppCredentials", new SecretProps
+        var cache = new Cache(this, "Cache", new CacheProps($"groundwork-{env.Name}", network.Vpc,
+            [new(app, "Redis (TLS) from the app tier")], $"{env.SecretPrefix}/cache/auth-token")
         {
-            SecretName = $"{env.SecretPrefix}/db/app",
-            Description = $"MariaDB user {AppUser} of groundwork-{env.Name} (JSON: username, password); created by the migrate step, rotated by Groundwork.Deploy rotate-credentials",
-            GenerateSecretString = new SecretStringGenerator
-            {
-                SecretStringTemplate = $"{{\"username\":\"{AppUser}\"}}",
-                GenerateStringKey = "password",
-                // Letters and digits only: the password travels through SQL, connection strings and shells unquoted.
-                ExcludePunctuation = true,
-                PasswordLength = 32,
-            },
-            RemovalPolicy = removal,
+            NodeType = env.Cache.NodeType, Nodes = env.Cache.Nodes, AutomaticFailover = env.Cache.AutomaticFailover, RetainData = env.RetainData,
         });
-        AnalyticsReadOnly = new DatabaseSecret(this, "AnalyticsReadOnly", new DatabaseSecretProps
-        {
-            Username = AnalyticsUser,
-            SecretName = $"{env.SecretPrefix}/db/analytics-readonly",
-        });
+        (Cache, CacheAuthToken) = (cache.ReplicationGroup, cache.AuthToken);
 
-        var needsMultiAz = "Staging runs a single-AZ primary to halve its cost; production (same code, environments/production.json) is Multi-AZ.";
-        var suppressions = new List<NagSuppression>
-        {
-            new("AwsSolutions-RDS11", "The default MariaDB port is kept: only the app tier's and Jenkins' security groups can reach it, and clients expect 3306."),
-        };
-        if (!env.Database.MultiAz) suppressions.Add(new("AwsSolutions-RDS3", needsMultiAz));
-        if (!env.Database.DeletionProtection)
-            suppressions.Add(new("AwsSolutions-RDS10", "Staging is disposable: deletion protection would block tearing it down. Production enables it."));
-        Nag.Suppress(Primary, suppressions.ToArray());
-        Nag.Suppress(Replica, suppressions.Where(s => s.RuleId != "AwsSolutions-RDS3")
-            .Append(new NagSuppression("AwsSolutions-RDS3",
-                "The read replica only serves reads and analytics: when it fails the app falls back to the primary and RDS rebuilds it; Multi-AZ would double its cost without protecting any write."))
-            .Append(new NagSuppression("AwsSolutions-RDS2",
-                "A read replica is encrypted exactly when its source is, with the source's key: the primary has StorageEncrypted true. CloudFormation rejects StorageEncrypted next to SourceDBInstanceIdentifier (cfn-lint E3020), which Amazon.CDK.Lib 2.160 would emit if it were set here."))
-            .ToArray());
-        // The deploy role (Jenkins): the migrate step reads the master secret (schema, and creating the app and analytics
-        // users from their secrets); rotate-credentials rotates the app and analytics secrets (single-user rotation:
-        // read, write a new AWSPENDING version, move the stages). Both find the endpoints in SSM.
-        var databaseParameters = $"arn:aws:ssm:{env.Region}:{env.Account}:parameter{env.ParameterPath}/database/*";
-        var deployAccess = DeployAccess.Grant(this, "DatabaseDeploy", env,
-            new PolicyStatement(new PolicyStatementProps
-            {
-                Sid = "MasterSecretForMigrate",
-                Actions = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                Resources = [MasterSecretArn],
-            }),
-            new PolicyStatement(new PolicyStatementProps
-            {
-                Sid = "RotateAppAndAnalyticsSecrets",
-                Actions = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"],
-                Resources = [AppCredentials.SecretArn, AnalyticsReadOnly.SecretArn],
-            }),
-            new PolicyStatement(new PolicyStatementProps
-            {
-                Sid = "DatabaseEndpoints",
-                Actions = ["ssm:GetParameter"],
-                Resources = [databaseParameters],
-            }));
-        Nag.Suppress(deployAccess, new NagSuppression("AwsSolutions-IAM5",
-            "The deploy role reads only this environment's database parameters (endpoints, port, master secret ARN) under /groundwork/<env>/database/.",
-            $"Resource::{databaseParameters}"));
-
-        var rotatedByDeployTool = "Rotated without a Lambda by Groundwork.Deploy rotate-credentials (single-user rotation: the user changes its own password on the primary, new version AWSPENDING then AWSCURRENT), run by the scheduled Jenkins job groundwork-rotate-credentials (ci/jenkins/rotate-credentials.Jenkinsfile).";
-        Nag.Suppress(AppCredentials, new NagSuppression("AwsSolutions-SMG4", rotatedByDeployTool));
-        // Not on the schedule: Metabase keeps its own copy of analytics_ro's password, so a rotation must be followed by
-        // updating Metabase's data source (docs/operations.md); the scheduled job rotates the app user only.
-        Nag.Suppress(AnalyticsReadOnly, new NagSuppression("AwsSolutions-SMG4",
-            "Rotated without a Lambda by Groundwork.Deploy rotate-credentials --user analytics (single-user rotation), run by an operator together with updating Metabase's data source, which keeps its own copy of the password (docs/operations.md)."));
-
-        // Redis: TLS in transit, encryption at rest, AUTH token from Secrets Manager, failover in production.
-        CacheAuthToken = new Secret(this, "CacheAuthToken", new SecretProps
-        {
-            SecretName = $"{env.SecretPrefix}/cache/auth-token",
-            Description = "ElastiCache Redis AUTH token (JSON: token)",
-            GenerateSecretString = new SecretStringGenerator
-            {
-                SecretStringTemplate = "{}", GenerateStringKey = "token", ExcludePunctuation = true, PasswordLength = 64,
-            },
-        });
-        Nag.Suppress(CacheAuthToken, new NagSuppression("AwsSolutions-SMG4",
-            "ElastiCache AUTH token rotation needs a coordinated ROTATE/SET sequence with the app; done by hand (runbook) until a rotation function exists."));
-        var cacheSubnets = new CfnSubnetGroup(this, "CacheSubnets", new CfnSubnetGroupProps
-        {
-            Description = $"groundwork-{env.Name} cache: data subnets",
-            SubnetIds = network.Vpc.SelectSubnets(dataSubnets).SubnetIds,
-            CacheSubnetGroupName = $"groundwork-{env.Name}-cache",
-        });
-        Cache = new CfnReplicationGroup(this, "Cache", new CfnReplicationGroupProps
-        {
-            ReplicationGroupId = $"groundwork-{env.Name}",
-            ReplicationGroupDescription = $"groundwork-{env.Name} cache and backplane",
-            Engine = "redis",
-            EngineVersion = "7.1",
-            CacheNodeType = env.Cache.NodeType,
-            NumCacheClusters = env.Cache.Nodes,
-            AutomaticFailoverEnabled = env.Cache.AutomaticFailover,
-            MultiAzEnabled = env.Cache.AutomaticFailover,
-            TransitEncryptionEnabled = true,
-            TransitEncryptionMode = "required",
-            AtRestEncryptionEnabled = true,
-            AuthToken = CacheAuthToken.SecretValueFromJson("token").UnsafeUnwrap(),
-            CacheSubnetGroupName = cacheSubnets.Ref,
-            SecurityGroupIds = [CacheSecurityGroup.SecurityGroupId],
-            Port = TierSecurityGroups.RedisPort,
-            SnapshotRetentionLimit = env.RetainData ? 7 : 1,
-            AutoMinorVersionUpgrade = true,
-        });
-        Cache.ApplyRemovalPolicy(removal);
-        var cacheSuppressions = new List<NagSuppression>
-        {
-            new("AwsSolutions-AEC5", "The default Redis port is kept: only the app tier's security group can reach it."),
-        };
-        if (!env.Cache.AutomaticFailover)
-            cacheSuppressions.Add(new("AwsSolutions-AEC4", "Staging runs without Multi-AZ failover to save cost; production enables it (environments/production.json)."));
-        Nag.Suppress(Cache, cacheSuppressions.ToArray());
-
-        Parameter("database/primary-endpoint", Primary.DbInstanceEndpointAddress, "MariaDB primary endpoint (writes)");
-        Parameter("database/replica-endpoint", Replica.DbInstanceEndpointAddress, "MariaDB read replica endpoint (reads)");
-        Parameter("database/port", Primary.DbInstanceEndpointPort, "MariaDB port");
+        var parameters = new Parameters(this, "Parameters", env.ParameterPath);
+        parameters.Add("database/primary-endpoint", Primary.DbInstanceEndpointAddress, "MariaDB primary endpoint (writes)");
+        parameters.Add("database/replica-endpoint", Replica.DbInstanceEndpointAddress, "MariaDB read replica endpoint (reads)");
+        parameters.Add("database/port", Primary.DbInstanceEndpointPort, "MariaDB port");
         // Not a secret itself: where the migrate step finds the master credentials (only the deploy role may read them).
-        Parameter("database/master-secret-arn", MasterSecretArn, "ARN of the RDS-managed master user secret (migrate step only)");
+        parameters.Add("database/master-secret-arn", MasterSecretArn, "ARN of the RDS-managed master user secret (migrate step only)");
         new CfnOutput(this, "MasterSecretArn", new CfnOutputProps { Value = MasterSecretArn, Description = "RDS-managed master user secret (migrate step only)" });
-        Parameter("cache/primary-endpoint", Cache.AttrPrimaryEndPointAddress, "Redis primary endpoint (TLS)");
-        Parameter("cache/port", Cache.AttrPrimaryEndPointPort, "Redis port");
-
-        void Parameter(string name, string value, string description) =>
-            new StringParameter(this, name.Replace("/", "-"), new StringParameterProps
-            {
-                ParameterName = $"{env.ParameterPath}/{name}", StringValue = value, Description = description,
-            });
+        parameters.Add("cache/primary-endpoint", Cache.AttrPrimaryEndPointAddress, "Redis primary endpoint (TLS)");
+        parameters.Add("cache/port", Cache.AttrPrimaryEndPointPort, "Redis port");
     }
-
-    /// <summary>RDS for MariaDB at the exact version; the same engine the local stack and every test run.</summary>
-    public static IInstanceEngine Engine() =>
-        DatabaseInstanceEngine.MariaDb(new MariaDbInstanceEngineProps
-        {
-            Version = MariaDbEngineVersion.Of(MariaDbVersion, MariaDbMajorVersion),
-        });
-
-    /// <summary>
-    /// The mariadb10.11 parameters, matching the local servers' option files (src/Groundwork.LocalServers): TLS
-    /// required, utf8mb4 with the same collation, row-based binlog, slow log. GTIDs need no setting: MariaDB tags every
-    /// binlog event with one, and RDS read replicas replicate by GTID, so @@gtid_binlog_pos / MASTER_GTID_WAIT behave as
-    /// they do locally.
-    /// </summary>
-    public static ParameterGroup Parameters(Construct scope, string id, EnvironmentSettings env) =>
-        new(scope, id, new ParameterGroupProps
-        {
-            Engine = Engine(),
-            Description = $"groundwork-{env.Name} MariaDB {MariaDbMajorVersion}: TLS required, utf8mb4, row binlog, slow log",
-            Parameters = new Dictionary<string, string>
-            {
-                ["require_secure_transport"] = "ON",
-                ["character_set_server"] = "utf8mb4",
-                ["collation_server"] = "utf8mb4_unicode_ci",
-                ["binlog_format"] = "ROW",
-                ["slow_query_log"] = "1",
-                ["long_query_time"] = "1",
-            },
-        });
-
-    /// <summary>
-    /// The master password managed by RDS in Secrets Manager (RDS creates and rotates it; no Lambda). Amazon.CDK.Lib
-    /// 2.160's DatabaseInstance has no option for it, so the generated secret it would create is removed from the tree
-    /// and the CloudFormation properties are overridden: ManageMasterUserPassword instead of MasterUserPassword.
-    /// Returns the ARN of the secret RDS creates.
-    /// </summary>
-    public static string ManageMasterPassword(DatabaseInstance instance)
-    {
-        var cfn = (CfnDBInstance)instance.Node.DefaultChild!;
-        instance.Node.TryRemoveChild("Secret");
-        cfn.AddPropertyDeletionOverride("MasterUserPassword");
-        cfn.AddPropertyOverride("MasterUsername", MasterUser);
-        cfn.AddPropertyOverride("ManageMasterUserPassword", true);
-        return cfn.AttrMasterUserSecretSecretArn;
-    }
-
 }

@@ -6,8 +6,9 @@ using Amazon.CDK.AWS.SNS;
 using Amazon.CDK.AWS.SNS.Subscriptions;
 using Amazon.CDK.AWS.SSM;
 using Constructs;
+using Groundwork.Infra.Components;
 using Groundwork.Infra.Configuration;
-using Groundwork.Infra.Constructs;
+using Groundwork.Infra.BuildingBlocks;
 
 namespace Groundwork.Infra.Stacks;
 
@@ -15,7 +16,7 @@ namespace Groundwork.Infra.Stacks;
 /// Monitoring that must exist before the app boots: the alarm topic, the New Relic license key and OTLP endpoint, the
 /// Sentry DSN. The alarms themselves are in <see cref="AlarmsStack"/> (they watch resources of later stacks).
 /// </summary>
-public sealed class MonitoringStack : Stack
+public sealed class MonitoringStack : ComponentStack
 {
     public Topic AlarmTopic { get; }
     public Secret NewRelicLicense { get; }
@@ -23,31 +24,7 @@ public sealed class MonitoringStack : Stack
 
     public MonitoringStack(Construct scope, string id, EnvironmentSettings env, IStackProps props) : base(scope, id, props)
     {
-        var key = new Key(this, "AlarmTopicKey", new KeyProps
-        {
-            Description = $"groundwork-{env.Name} alarm topic",
-            EnableKeyRotation = true,
-            RemovalPolicy = env.RetainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-        });
-        // CloudWatch alarms publish to an encrypted topic only if CloudWatch may use the key.
-        key.GrantEncryptDecrypt(new ServicePrincipal("cloudwatch.amazonaws.com"));
-        // Auto Scaling publishes launch/terminate notifications as its service-linked role. Named by condition, not as
-        // principal: KMS rejects a principal that does not exist yet (the role appears with the account's first ASG).
-        key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
-        {
-            Sid = "AutoScalingNotifications",
-            Principals = [new AnyPrincipal()],
-            Actions = ["kms:GenerateDataKey*", "kms:Decrypt"],
-            Resources = ["*"],
-            Conditions = new Dictionary<string, object>
-            {
-                ["StringEquals"] = new Dictionary<string, object>
-                {
-                    ["aws:PrincipalArn"] = $"arn:aws:iam::{env.Account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
-                    ["kms:CallerAccount"] = env.Account,
-                },
-            },
-        }));
+        var key = AlarmTopicKey(env);
         AlarmTopic = new Topic(this, "AlarmTopic", new TopicProps
         {
             TopicName = $"groundwork-{env.Name}-alarms",
@@ -84,5 +61,36 @@ public sealed class MonitoringStack : Stack
             StringValue = env.NewRelicOtlpEndpoint,
             Description = "OTLP endpoint the app exports traces, metrics and logs to (New Relic)",
         });
+    }
+
+    /// <summary>The alarm topic's KMS key: CloudWatch alarms and Auto Scaling notifications may use it, nobody else.</summary>
+    private Key AlarmTopicKey(EnvironmentSettings env)
+    {
+        var key = new Key(this, "AlarmTopicKey", new KeyProps
+        {
+            Description = $"groundwork-{env.Name} alarm topic",
+            EnableKeyRotation = true,
+            RemovalPolicy = env.RetainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        });
+        // CloudWatch alarms publish to an encrypted topic only if CloudWatch may use the key.
+        key.GrantEncryptDecrypt(new ServicePrincipal("cloudwatch.amazonaws.com"));
+        // Auto Scaling publishes launch/terminate notifications as its service-linked role. Named by condition, not as
+        // principal: KMS rejects a principal that does not exist yet (the role appears with the account's first ASG).
+        key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "AutoScalingNotifications",
+            Principals = [new AnyPrincipal()],
+            Actions = ["kms:GenerateDataKey*", "kms:Decrypt"],
+            Resources = ["*"],
+            Conditions = new Dictionary<string, object>
+            {
+                ["StringEquals"] = new Dictionary<string, object>
+                {
+                    ["aws:PrincipalArn"] = $"arn:aws:iam::{env.Account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+                    ["kms:CallerAccount"] = env.Account,
+                },
+            },
+        }));
+        return key;
     }
 }

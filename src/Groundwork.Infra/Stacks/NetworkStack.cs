@@ -1,8 +1,9 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
 using Constructs;
+using Groundwork.Infra.Components;
 using Groundwork.Infra.Configuration;
-using Groundwork.Infra.Constructs;
+using Groundwork.Infra.BuildingBlocks;
 
 namespace Groundwork.Infra.Stacks;
 
@@ -11,7 +12,7 @@ namespace Groundwork.Infra.Stacks;
 /// table, flow logs, the security groups of every tier (who may talk to whom, in one place) and the peering to the
 /// management VPC with routes only between the tiers that need them.
 /// </summary>
-public sealed class NetworkStack : Stack
+public sealed class NetworkStack : ComponentStack
 {
     public Vpc Vpc { get; }
     public TierSecurityGroups SecurityGroups { get; }
@@ -20,83 +21,39 @@ public sealed class NetworkStack : Stack
     public NetworkStack(Construct scope, string id, EnvironmentSettings env, ManagementStack management, IStackProps props)
         : base(scope, id, props)
     {
-        var nat = NatProviders.For(env.NatInstanceType);
-        Vpc = new Vpc(this, "Vpc", new VpcProps
-        {
-            VpcName = $"groundwork-{env.Name}",
-            IpAddresses = IpAddresses.Cidr(env.VpcCidr),
-            AvailabilityZones = env.AvailabilityZones.ToArray(),
-            NatGatewayProvider = nat,
-            NatGateways = env.NatGateways,
-            NatGatewaySubnets = new SubnetSelection { SubnetGroupName = Tiers.Public },
-            SubnetConfiguration =
+        Vpc = new Network(this, "Network", new NetworkProps($"groundwork-{env.Name}", env.VpcCidr, env.AvailabilityZones,
             [
                 new SubnetConfiguration { Name = Tiers.Public, SubnetType = SubnetType.PUBLIC, CidrMask = 24, MapPublicIpOnLaunch = true },
                 new SubnetConfiguration { Name = Tiers.App, SubnetType = SubnetType.PRIVATE_WITH_EGRESS, CidrMask = 22 },
                 new SubnetConfiguration { Name = Tiers.Data, SubnetType = SubnetType.PRIVATE_ISOLATED, CidrMask = 24 },
             ],
-            GatewayEndpoints = new Dictionary<string, IGatewayVpcEndpointOptions>
-            {
-                // Every tier reaches S3 (artifacts, logs, backups) without the NAT.
-                ["S3"] = new GatewayVpcEndpointOptions
-                {
-                    Service = GatewayVpcEndpointAwsService.S3,
-                    Subnets =
-                    [
-                        new SubnetSelection { SubnetGroupName = Tiers.Public },
-                        new SubnetSelection { SubnetGroupName = Tiers.App },
-                        new SubnetSelection { SubnetGroupName = Tiers.Data },
-                    ],
-                },
-            },
-            FlowLogs = new Dictionary<string, IFlowLogOptions>
-            {
-                ["All"] = new FlowLogOptions { TrafficType = FlowLogTrafficType.ALL, Destination = FlowLogDestination.ToCloudWatchLogs() },
-            },
-        });
-
-        NatProviders.Harden(nat, Vpc, env.VpcCidr);
+            // Every tier reaches S3 without the NAT.
+            [
+                new SubnetSelection { SubnetGroupName = Tiers.Public },
+                new SubnetSelection { SubnetGroupName = Tiers.App },
+                new SubnetSelection { SubnetGroupName = Tiers.Data },
+            ])
+        {
+            NatInstanceType = env.NatInstanceType, NatGateways = env.NatGateways, NatSubnetGroup = Tiers.Public,
+        }).Vpc;
 
         SecurityGroups = new TierSecurityGroups(this, "SecurityGroups", Vpc, env);
 
         // Peering to the management VPC: the app tier sends errors to Sentry; the bastion (public tier) reaches
         // Jenkins and Sentry over SSH; Jenkins (tools tier) reaches the databases for the deploy's migrate step and
         // rotate-credentials (the data tier's security groups admit only Jenkins' group from there; DataStack).
-        Peering = new CfnVPCPeeringConnection(this, "ManagementPeering", new CfnVPCPeeringConnectionProps
-        {
-            VpcId = Vpc.VpcId,
-            PeerVpcId = management.Vpc.VpcId,
-            Tags = [new CfnTag { Key = "Name", Value = $"groundwork-{env.Name}-to-management" }],
-        });
-        var toolsSubnets = management.Vpc.SelectSubnets(new SubnetSelection { SubnetGroupName = Tiers.Tools }).Subnets;
+        Peering = new ManagementPeering(this, "Peering", new ManagementPeeringProps($"groundwork-{env.Name}-to-management", Vpc,
+            management.Vpc, [Tiers.Public, Tiers.App, Tiers.Data])).Connection;
         var publicSubnets = Vpc.SelectSubnets(new SubnetSelection { SubnetGroupName = Tiers.Public }).Subnets;
         var appSubnets = Vpc.SelectSubnets(new SubnetSelection { SubnetGroupName = Tiers.App }).Subnets;
-        var dataSubnets = Vpc.SelectSubnets(new SubnetSelection { SubnetGroupName = Tiers.Data }).Subnets;
-        var peered = publicSubnets.Concat(appSubnets).Concat(dataSubnets).ToList();
-
-        foreach (var local in peered)
-            foreach (var tools in toolsSubnets)
-                Route($"{local.Node.Id}To{tools.Node.Id}", local.RouteTable.RouteTableId, tools.Ipv4CidrBlock);
-        foreach (var tools in toolsSubnets)
-            foreach (var local in peered)
-                Route($"Management{tools.Node.Id}To{local.Node.Id}", tools.RouteTable.RouteTableId, local.Ipv4CidrBlock);
-
         foreach (var subnet in publicSubnets)
         {
             management.JenkinsSecurityGroup.AddIngressRule(Peer.Ipv4(subnet.Ipv4CidrBlock), Port.Tcp(22), $"SSH from the {env.Name} bastion tier");
             management.SentrySecurityGroup.AddIngressRule(Peer.Ipv4(subnet.Ipv4CidrBlock), Port.Tcp(22), $"SSH from the {env.Name} bastion tier");
         }
         foreach (var subnet in appSubnets)
-            management.SentryIngestSecurityGroup.AddIngressRule(Peer.Ipv4(subnet.Ipv4CidrBlock), Port.Tcp(ManagementStack.SentryIngestPort), $"Error ingest (HTTPS) from the {env.Name} app tier");
+            management.SentryIngestSecurityGroup.AddIngressRule(Peer.Ipv4(subnet.Ipv4CidrBlock), Port.Tcp(Components.SentryHost.IngestPort), $"Error ingest (HTTPS) from the {env.Name} app tier");
     }
-
-    private void Route(string id, string routeTableId, string destination) =>
-        new CfnRoute(this, id, new CfnRouteProps
-        {
-            RouteTableId = routeTableId,
-            DestinationCidrBlock = destination,
-            VpcPeeringConnectionId = Peering.Ref,
-        });
 }
 
 /// <summary>

@@ -1,7 +1,7 @@
 using Amazon.CDK;
 using Constructs;
 
-namespace Groundwork.Infra.Constructs;
+namespace Groundwork.Infra.BuildingBlocks;
 
 /// <summary>One accepted cdk-nag finding: the rule, why it does not apply here, and (for IAM5 and friends) which finding.</summary>
 public sealed record NagSuppression(string RuleId, string Reason, params string[] AppliesTo);

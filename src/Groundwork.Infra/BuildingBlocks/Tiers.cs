@@ -1,4 +1,4 @@
-namespace Groundwork.Infra.Constructs;
+namespace Groundwork.Infra.BuildingBlocks;
 
 /// <summary>The subnet tiers of every environment VPC (names are the CDK subnet group names).</summary>
 public static class Tiers

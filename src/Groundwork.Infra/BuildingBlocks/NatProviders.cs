@@ -1,7 +1,7 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
 
-namespace Groundwork.Infra.Constructs;
+namespace Groundwork.Infra.BuildingBlocks;
 
 /// <summary>
 /// How a VPC's private subnets reach the internet: managed NAT gateways, or (where an environment can live with a

@@ -3,10 +3,10 @@ using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.IAM;
 using Constructs;
 
-namespace Groundwork.Infra.Constructs;
+namespace Groundwork.Infra.BuildingBlocks;
 
 /// <summary>The one way this architecture launches EC2: Amazon Linux 2023, IMDSv2 only, encrypted gp3 EBS.</summary>
-public static class Hosts
+public static class Ec2Hosts
 {
     public static IMachineImage AmazonLinux2023() =>
         MachineImage.LatestAmazonLinux2023(new AmazonLinux2023ImageSsmParameterProps { CpuType = AmazonLinuxCpuType.X86_64 });

@@ -2,7 +2,7 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.S3;
 using Constructs;
 
-namespace Groundwork.Infra.Constructs;
+namespace Groundwork.Infra.BuildingBlocks;
 
 /// <summary>Private buckets: block public access, encryption, SSL-only, versioning.</summary>
 public static class Buckets

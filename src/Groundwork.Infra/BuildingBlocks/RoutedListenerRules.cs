@@ -4,7 +4,7 @@ using Amazon.CDK.AWS.ElasticLoadBalancingV2.Actions;
 using Amazon.CDK.AWS.Cognito;
 using Constructs;
 
-namespace Groundwork.Infra.Constructs;
+namespace Groundwork.Infra.BuildingBlocks;
 
 /// <summary>
 /// Generates the HTTPS listener's rules from config/routing.json, so the ALB and the local edge route alike.

@@ -2,7 +2,7 @@ using Amazon.CDK.AWS.IAM;
 using Constructs;
 using Groundwork.Infra.Configuration;
 
-namespace Groundwork.Infra.Constructs;
+namespace Groundwork.Infra.BuildingBlocks;
 
 /// <summary>
 /// What the environment's deploy role (created by the management stack, assumed by Jenkins) may do to the resources of
