@@ -1,3 +1,4 @@
+using Groundwork.ServiceDefaults.ReadYourWrites;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -107,9 +108,9 @@ public sealed class AppTierTests(ApiTierFixture tier, ITestOutputHelper output)
     {
         var client = tier.A.Client();
         var response = await client.PostAsJsonAsync("/api/links", new { url = "https://example.com/pos" });
-        Assert.True(response.Headers.TryGetValues(ReadYourWrites.HeaderName, out var values));
+        Assert.True(response.Headers.TryGetValues(ClientPositions.HeaderName, out var values));
         Assert.True(ReplicationDialect.LooksLikePosition(values.Single()));
-        Assert.Contains(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith(ReadYourWrites.CookieName + "=") && c.Contains("httponly"));
+        Assert.Contains(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith(ClientPositions.CookieName + "=") && c.Contains("httponly"));
     }
 
     [Fact]
