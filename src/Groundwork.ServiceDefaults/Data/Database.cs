@@ -76,8 +76,12 @@ public sealed partial class Database(
             await using var batch = new MySqlCommand(insertSql + ";\n" + ReplicationDialect.Of(c).IdAndPositionAfterInsertSql, c);
             bind(batch.Parameters);
             await using var reader = await batch.ExecuteReaderAsync(token);
-            // The INSERT's own result (an OK packet) comes first; the id and the position are the next result's one row.
-            if (!await reader.NextResultAsync(token) || !await reader.ReadAsync(token))
+            // The INSERT answers with an OK packet, which MySqlConnector folds into RecordsAffected rather than a
+            // result set of its own: the reader starts on the SELECT's one row.
+            while (reader.FieldCount == 0 && await reader.NextResultAsync(token))
+            {
+            }
+            if (!await reader.ReadAsync(token))
             {
                 throw new InvalidOperationException("The INSERT's batch returned no id and position.");
             }
