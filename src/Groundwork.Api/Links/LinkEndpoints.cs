@@ -84,7 +84,7 @@ public static class LinkEndpoints
         }
         var link = written.Value;
         positions.HandOut(context, written.Position);
-        await cache.SetAsync(link, ct);
+        await cache.SetCreatedAsync(link, generatedSlug: string.IsNullOrEmpty(request.Slug), ct);
         return Results.Created($"/api/links/{link.Slug}", new CreatedLink(link.Slug, link.Url, ShortUrl(context, options.Value, link.Slug), link.CreatedAt));
     }
 
