@@ -1,10 +1,10 @@
-using Groundwork.ServiceDefaults.ReadYourWrites;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Groundwork.Api.Links;
 using Groundwork.ServiceDefaults.Data;
+using Groundwork.ServiceDefaults.ReadYourWrites;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 using ZiggyCreatures.Caching.Fusion;
@@ -250,8 +250,10 @@ public sealed class AppTierTests(ApiTierFixture tier, ITestOutputHelper output)
 
         // Every key the app writes expires, so the policy can evict it: cache entries and rate-limit windows alike.
         var slug = await Http.CreateAsync(tier.A.Client());
+        // A create under a generated slug fills only its instance's memory; the first redirect elsewhere fills Redis.
+        Assert.Equal(HttpStatusCode.Found, (await tier.B.Client().GetAsync("/" + slug)).StatusCode);
         var db = redis.GetDatabase();
-        // The create writes its cache entry to Redis in the background: wait for it.
+        // The entry is written to Redis in the background: wait for it.
         var linkKeys = await Http.EventuallyAsync(() => Task.FromResult(server.Keys(pattern: $"*link:{slug}").ToList()), k => k.Count > 0, TimeSpan.FromSeconds(10));
         Assert.Single(linkKeys);
         var keys = server.Keys(pattern: "*").Take(500).Concat(linkKeys).ToList();

@@ -1,11 +1,11 @@
-using Groundwork.Api.Migrations;
-using Groundwork.ServiceDefaults.ReadYourWrites;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Groundwork.LocalServers;
+using Groundwork.Api.Migrations;
 using Groundwork.ServiceDefaults.Data;
+using Groundwork.ServiceDefaults.ReadYourWrites;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 using ReplicaStatus = Groundwork.ServiceDefaults.Data.ReplicaStatus;

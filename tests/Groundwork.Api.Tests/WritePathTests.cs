@@ -19,13 +19,20 @@ public sealed class WritePathTests(ApiTierFixture tier, ITestOutputHelper output
 {
     private const int Creates = 50;
 
-    [Fact]
-    public async Task A_create_costs_the_primary_one_insert_in_one_round_trip_after_the_pooled_session_reset()
+    /// <summary>
+    /// As shipped, the pool resets a session when it hands it out (one pipelined round trip, which also proves the
+    /// connection alive after a failover), then the create is one command. Without the reset it is one round trip in
+    /// all: the figure docs/performance.md quotes for the trade-off.
+    /// </summary>
+    [Theory]
+    [InlineData(true, 2.0)]
+    [InlineData(false, 1.0)]
+    public async Task A_create_costs_the_primary_one_insert_in_one_round_trip_after_the_pooled_session_reset(bool connectionReset, double roundTripsAllowed)
     {
         await using var counter = new RoundTripCounter(tier.Tier.Layout.Primary.Port);
         await using var app = tier.StartInstance(settings: new Dictionary<string, string>
         {
-            ["ConnectionStrings:primary"] = counter.Through(tier.Tier.Setup.PrimaryConnectionString),
+            ["ConnectionStrings:primary"] = new MySqlConnectionStringBuilder(counter.Through(tier.Tier.Setup.PrimaryConnectionString)) { ConnectionReset = connectionReset }.ConnectionString,
             // The replica monitor also reads the primary; once at start, then not during the count.
             ["Database:ReplicaCheckInterval"] = "01:00:00",
         });
@@ -50,14 +57,14 @@ public sealed class WritePathTests(ApiTierFixture tier, ITestOutputHelper output
         var roundTrips = (counter.RoundTrips - tripsBefore) / (double)Creates;
         var inserts = (await PrimaryStatusAsync("Com_insert") - insertsBefore) / (double)Creates;
         var redisCalls = Delta(redisBefore, await RedisCallsAsync(redis));
-        output.WriteLine($"per create: {elapsed.TotalMilliseconds / Creates:0.00} ms sequential, {roundTrips:0.##} round trips to the primary, {inserts:0.##} INSERT; Redis: "
+        output.WriteLine($"Connection Reset={connectionReset}, per create: {elapsed.TotalMilliseconds / Creates:0.00} ms sequential, {roundTrips:0.##} round trips to the primary, {inserts:0.##} INSERT; Redis: "
                          + string.Join(", ", redisCalls.Select(c => $"{c.Key} {c.Value / (double)Creates:0.##}")));
 
         Assert.Equal(1.0, inserts);
         // The session reset MySqlConnector pipelines when it hands out a pooled connection (it also proves the
         // connection alive), then one command: INSERT; SELECT LAST_INSERT_ID(), @@last_gtid. Before: reset, ping,
         // INSERT, SELECT @@last_gtid = 4.
-        Assert.True(roundTrips <= 2.0, $"{roundTrips} round trips per create");
+        Assert.True(roundTrips <= roundTripsAllowed, $"{roundTrips} round trips per create (allowed {roundTripsAllowed})");
         // A generated slug is new to every cache: no write-through to Redis, no backplane message (LinkCache.SetCreatedAsync).
         Assert.False(redisCalls.ContainsKey("publish"), "a create under a generated slug sends no backplane message");
         Assert.False(redisCalls.ContainsKey("hmset") || redisCalls.ContainsKey("hset"), "a create under a generated slug writes nothing to Redis's cache");

@@ -9,8 +9,8 @@ using MySqlConnector;
 namespace Groundwork.ServiceDefaults.Data;
 
 /// <summary>
-/// The one door to the database tier. Writes go to the primary and remember their position for the writer's later
-/// reads; reads go to the replica unless it is down, lagging, or behind the client's own last write, and a read that
+/// The one door to the database tier. Writes go to the primary and return the position that includes them (the HTTP
+/// layer hands it to the writer, whose later reads carry it back: <see cref="IClientPosition"/>); reads go to the replica unless it is down, lagging, or behind the client's own last write, and a read that
 /// fails on the replica is served by the primary within the same request.
 /// </summary>
 public sealed partial class Database(
@@ -152,8 +152,7 @@ public sealed partial class Database(
     /// <summary>
     /// Asks MySqlConnector to drop the pool's idle connections to a server that went away. Belt and braces: what
     /// keeps requests whole, measured (Groundwork.LocalServers.Tests FailoverTests), is that MySqlConnector resets a
-    /// pooled session when it hands it out and replaces it when that fails, plus the ping before a write and the one
-    /// retry of a primary read here. (Reading MySqlConnector 2.6, ClearPoolAsync finds pools by connection string
+    /// pooled session when it hands it out and replaces it when that fails, plus the one retry of a primary read here. (Reading MySqlConnector 2.6, ClearPoolAsync finds pools by connection string
     /// among the global ones, which a MySqlDataSource's own pool is not; then this call does nothing.)
     /// </summary>
     private async Task ForgetPoolAsync(MySqlConnection connection, string server, Exception cause)
