@@ -35,6 +35,8 @@ public sealed class WritePathTests(ApiTierFixture tier, ITestOutputHelper output
             ["ConnectionStrings:primary"] = new MySqlConnectionStringBuilder(counter.Through(tier.Tier.Setup.PrimaryConnectionString)) { ConnectionReset = connectionReset }.ConnectionString,
             // The replica monitor also reads the primary; once at start, then not during the count.
             ["Database:ReplicaCheckInterval"] = "01:00:00",
+            // The click flusher's ticks (and its first-tick prune of old flush ids) would land in the count too.
+            ["Clicks:FlushInterval"] = "01:00:00",
         });
         var client = app.Client();
         await Http.CreateAsync(client); // warm: the pool holds an open connection, the monitor has run
