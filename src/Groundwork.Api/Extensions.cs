@@ -1,3 +1,4 @@
+using Groundwork.Api.Admin;
 using Groundwork.Api.Clicks;
 using Groundwork.Api.Links;
 using Groundwork.ServiceDefaults.RateLimiting;
@@ -14,6 +15,7 @@ public static class Extensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<LinkStore>();
         builder.Services.AddSingleton<LinkCache>();
+        builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<ClickCounter>();
         builder.Services.AddSingleton<ClickSeriesReader>();
         builder.Services.AddSingleton<ClickFlusher>();

@@ -1,3 +1,4 @@
+using Groundwork.Api.Migrations;
 using Groundwork.LocalServers;
 using Groundwork.ServiceDefaults.Data;
 using Microsoft.AspNetCore.Hosting;
@@ -31,7 +32,7 @@ public sealed class ApiTierFixture : IAsyncLifetime
         Tier = await LocalDataTier.StartAsync(DataTierLayout.ForTests(_root));
         Secrets = LocalSecretsManager.Start(Tier.Layout.SecretsFile, FreePorts.Next());
         A = StartInstance();
-        await A.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(typeof(Program).Assembly, "Groundwork.Api.Migrations", default);
+        await ApiMigrations.ApplyAsync(A.Services, default);
         B = StartInstance();
         await Tier.Setup.WaitForReplicaCaughtUpAsync(TimeSpan.FromSeconds(30), default);
     }

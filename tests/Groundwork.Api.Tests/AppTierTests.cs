@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Groundwork.Api.Links;
 using Groundwork.ServiceDefaults.Data;
+using Groundwork.ServiceDefaults.ReadYourWrites;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 using ZiggyCreatures.Caching.Fusion;
@@ -107,9 +108,9 @@ public sealed class AppTierTests(ApiTierFixture tier, ITestOutputHelper output)
     {
         var client = tier.A.Client();
         var response = await client.PostAsJsonAsync("/api/links", new { url = "https://example.com/pos" });
-        Assert.True(response.Headers.TryGetValues(ReadYourWrites.HeaderName, out var values));
+        Assert.True(response.Headers.TryGetValues(ClientPositions.HeaderName, out var values));
         Assert.True(ReplicationDialect.LooksLikePosition(values.Single()));
-        Assert.Contains(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith(ReadYourWrites.CookieName + "=") && c.Contains("httponly"));
+        Assert.Contains(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith(ClientPositions.CookieName + "=") && c.Contains("httponly"));
     }
 
     [Fact]
@@ -249,8 +250,10 @@ public sealed class AppTierTests(ApiTierFixture tier, ITestOutputHelper output)
 
         // Every key the app writes expires, so the policy can evict it: cache entries and rate-limit windows alike.
         var slug = await Http.CreateAsync(tier.A.Client());
+        // A create under a generated slug fills only its instance's memory; the first redirect elsewhere fills Redis.
+        Assert.Equal(HttpStatusCode.Found, (await tier.B.Client().GetAsync("/" + slug)).StatusCode);
         var db = redis.GetDatabase();
-        // The create writes its cache entry to Redis in the background: wait for it.
+        // The entry is written to Redis in the background: wait for it.
         var linkKeys = await Http.EventuallyAsync(() => Task.FromResult(server.Keys(pattern: $"*link:{slug}").ToList()), k => k.Count > 0, TimeSpan.FromSeconds(10));
         Assert.Single(linkKeys);
         var keys = server.Keys(pattern: "*").Take(500).Concat(linkKeys).ToList();

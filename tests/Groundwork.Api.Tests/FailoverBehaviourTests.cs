@@ -3,7 +3,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Groundwork.LocalServers;
+using Groundwork.Api.Migrations;
 using Groundwork.ServiceDefaults.Data;
+using Groundwork.ServiceDefaults.ReadYourWrites;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 using ReplicaStatus = Groundwork.ServiceDefaults.Data.ReplicaStatus;
@@ -31,7 +33,7 @@ public sealed class FailoverBehaviourTests(ITestOutputHelper output) : IAsyncLif
             ["ConnectionStrings:primary"] = _tier.Setup.AdminConnectionString(_endpoints.Primary.Port),
             ["ConnectionStrings:replica"] = _tier.Setup.AdminConnectionString(_endpoints.Replica.Port),
         });
-        await _app.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(typeof(Program).Assembly, "Groundwork.Api.Migrations", default);
+        await ApiMigrations.ApplyAsync(_app.Services, default);
         await _tier.Setup.WaitForReplicaCaughtUpAsync(TimeSpan.FromSeconds(30), default);
     }
 
@@ -114,7 +116,7 @@ public sealed class FailoverBehaviourTests(ITestOutputHelper output) : IAsyncLif
         // the monitor calls the replica in sync and the replica serves reads again.
         var after = await client.PostAsJsonAsync("/api/links", new { url = "https://example.com/after" });
         Assert.Equal(HttpStatusCode.Created, after.StatusCode);
-        var position = after.Headers.GetValues(ReadYourWrites.HeaderName).Single();
+        var position = after.Headers.GetValues(ClientPositions.HeaderName).Single();
         Assert.StartsWith($"0-{result.NewPrimary.ServerId}-", position);
         var slugAfter = (await after.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("slug").GetString();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/links/{slugAfter}")).StatusCode);

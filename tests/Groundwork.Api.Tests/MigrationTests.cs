@@ -26,11 +26,14 @@ public sealed class MigrationTests(ApiTierFixture tier)
             Task.Run(() => { start.SignalAndWait(); return Migrator().MigrateAsync(typeof(Program).Assembly, "Groundwork.Api.Migrations", default); }),
             Task.Run(() => { start.SignalAndWait(); return Migrator().MigrateAsync(typeof(Program).Assembly, "Groundwork.Api.Migrations", default); }));
 
-        Assert.Equal(1, runs.Sum()); // one migration script, applied by exactly one of the two
+        // Every migration script applied by exactly one of the two.
+        var scripts = typeof(Program).Assembly.GetManifestResourceNames().Count(n => n.StartsWith("Groundwork.Api.Migrations.", StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal));
+        Assert.True(scripts >= 2, $"{scripts} migration scripts embedded");
+        Assert.Equal(scripts, runs.Sum());
         await using var check = new MySqlConnection(csb.ConnectionString);
         await check.OpenAsync();
         await using var count = new MySqlCommand("SELECT COUNT(*) FROM schema_changelog WHERE type = 0", check);
-        Assert.Equal(1L, Convert.ToInt64(await count.ExecuteScalarAsync()));
+        Assert.Equal(scripts, Convert.ToInt64(await count.ExecuteScalarAsync()));
     }
 }
 

@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Security.Claims;
-using Dapper;
 using Groundwork.Api.Links;
 using Groundwork.ServiceDefaults.AlbIdentity;
-using Groundwork.ServiceDefaults.Data;
+using Groundwork.ServiceDefaults.ReadYourWrites;
 
 namespace Groundwork.Api.Admin;
 
@@ -15,8 +14,9 @@ public sealed record AdminUser(string? Email, string? Subject);
 
 /// <summary>
 /// The admin API behind the ALB's Cognito sign-in. Every endpoint requires a valid signed ALB identity of an
-/// allowlisted admin; writes go to the primary together with their audit entry, and the cache is written through so
-/// every instance answers the new state at once.
+/// allowlisted admin. The queries are the stores' (<see cref="LinkStore"/>, <see cref="AuditLog"/>): a write goes to
+/// the primary with its audit entry, its position is handed to the admin's browser, and the cache is written through
+/// so every instance answers the new state at once.
 /// </summary>
 public static class AdminEndpoints
 {
@@ -37,12 +37,12 @@ public static class AdminEndpoints
             .WithName("searchLinks").WithSummary("Search links, newest first")
             .WithDescription("Filters: exact `slug`, `q` (part of the target URL), `createdFrom`/`createdTo` (ISO 8601); paged by `page` and `pageSize` (at most 200).")
             .Produces<Paged<AdminLink>>().ProducesProblem(400).ProducesProblem(503);
-        admin.MapPost("/links/{slug}/disable", (string slug, ClaimsPrincipal user, Database db, LinkCache cache, TimeProvider time, CancellationToken ct) =>
-            SetDisabledAsync(slug, true, user, db, cache, time, ct))
+        admin.MapPost("/links/{slug}/disable", (string slug, HttpContext context, LinkStore links, LinkCache cache, ClientPositions positions, TimeProvider time, CancellationToken ct) =>
+            SetDisabledAsync(slug, true, context, links, cache, positions, time, ct))
             .WithName("disableLink").WithSummary("Disable a link (its redirect answers 410)")
             .Produces<AdminLink>().ProducesProblem(404).ProducesProblem(503);
-        admin.MapPost("/links/{slug}/enable", (string slug, ClaimsPrincipal user, Database db, LinkCache cache, TimeProvider time, CancellationToken ct) =>
-            SetDisabledAsync(slug, false, user, db, cache, time, ct))
+        admin.MapPost("/links/{slug}/enable", (string slug, HttpContext context, LinkStore links, LinkCache cache, ClientPositions positions, TimeProvider time, CancellationToken ct) =>
+            SetDisabledAsync(slug, false, context, links, cache, positions, time, ct))
             .WithName("enableLink").WithSummary("Enable a disabled link again")
             .Produces<AdminLink>().ProducesProblem(404).ProducesProblem(503);
         admin.MapDelete("/links/{slug}", DeleteAsync)
@@ -54,7 +54,7 @@ public static class AdminEndpoints
         return app;
     }
 
-    private static async Task<IResult> SearchAsync(string? slug, string? q, string? createdFrom, string? createdTo, string? page, string? pageSize, Database db, CancellationToken ct)
+    private static async Task<IResult> SearchAsync(string? slug, string? q, string? createdFrom, string? createdTo, string? page, string? pageSize, LinkStore links, CancellationToken ct)
     {
         if (!TryPaging(page, pageSize, out var pageNumber, out var size, out var pagingError))
         {
@@ -68,111 +68,43 @@ public static class AdminEndpoints
         {
             return Results.Problem(statusCode: 400, title: "Invalid query", detail: "'slug' has at most 64 characters and 'q' at most 2048.");
         }
-        var where = new List<string>();
-        var args = new DynamicParameters();
-        if (!string.IsNullOrEmpty(slug))
-        {
-            where.Add("l.slug = @slug");
-            args.Add("slug", slug);
-        }
-        if (!string.IsNullOrEmpty(q))
-        {
-            // LIKE wildcards in the user's text are literal.
-            where.Add("l.url LIKE CONCAT('%', @q, '%') ESCAPE '!'");
-            args.Add("q", q.Replace("!", "!!").Replace("%", "!%").Replace("_", "!_"));
-        }
-        if (from is not null)
-        {
-            where.Add("l.created_at >= @from");
-            args.Add("from", from);
-        }
-        if (to is not null)
-        {
-            where.Add("l.created_at < @to");
-            args.Add("to", to);
-        }
-        args.Add("limit", size);
-        args.Add("offset", (pageNumber - 1) * size);
-        var filter = where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where);
-        var (items, total) = await db.ReadAsync(async (connection, token) =>
-        {
-            var rows = await connection.QueryAsync<AdminLink>(new CommandDefinition($"""
-                SELECT l.slug AS Slug, l.url AS Url, l.created_at AS CreatedAt, l.disabled AS Disabled,
-                       CAST(COALESCE((SELECT SUM(c.clicks) FROM link_clicks_per_minute c WHERE c.link_id = l.id), 0) AS SIGNED) AS Clicks
-                FROM links l {filter} ORDER BY l.id DESC LIMIT @limit OFFSET @offset
-                """, args, cancellationToken: token));
-            var count = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT COUNT(*) FROM links l {filter}", args, cancellationToken: token));
-            return (rows.ToList(), count);
-        }, ct);
+        var (items, total) = await links.SearchAsync(new LinkSearch(slug, q, from, to, pageNumber, size), ct);
         return Results.Ok(new Paged<AdminLink>(items, pageNumber, size, total));
     }
 
-    private static async Task<IResult> SetDisabledAsync(string slug, bool disabled, ClaimsPrincipal user, Database db, LinkCache cache, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> SetDisabledAsync(string slug, bool disabled, HttpContext context, LinkStore links, LinkCache cache, ClientPositions positions, TimeProvider time, CancellationToken ct)
     {
-        var actor = AuditLog.ActorOf(user);
-        var now = time.GetUtcNow().UtcDateTime;
-        var changed = await db.WriteAsync(async (connection, token) =>
+        if (await links.SetDisabledAsync(slug, disabled, AuditStamp.Of(context.User, time), ct) is not { } changed)
         {
-            await using var tx = await connection.BeginTransactionAsync(token);
-            var before = await connection.QuerySingleOrDefaultAsync<Link?>(new CommandDefinition(
-                "SELECT id AS Id, slug AS Slug, url AS Url, created_at AS CreatedAt, disabled AS Disabled FROM links WHERE slug = @slug FOR UPDATE",
-                new { slug }, tx, cancellationToken: token));
-            if (before is null)
-            {
-                return null;
-            }
-            var after = before with { Disabled = disabled };
-            await connection.ExecuteAsync(new CommandDefinition("UPDATE links SET disabled = @disabled WHERE id = @id", new { disabled, id = before.Id }, tx, cancellationToken: token));
-            await AuditLog.AppendAsync(connection, tx, now, actor, disabled ? "disable" : "enable", slug,
-                new { before.Url, before.Disabled }, new { after.Url, after.Disabled }, token);
-            await tx.CommitAsync(token);
-            return after;
-        }, ct);
-        if (changed is null)
-        {
-            return Results.Problem(statusCode: 404, title: "Link not found", detail: $"No link '{slug}' exists.");
+            return LinkNotFound(slug);
         }
-        await cache.SetAsync(changed, ct);
-        return Results.Ok(new AdminLink(changed.Slug, changed.Url, changed.CreatedAt, changed.Disabled, 0));
+        positions.HandOut(context, changed.Position);
+        await cache.SetAsync(changed.Value, ct);
+        var link = changed.Value;
+        return Results.Ok(new AdminLink(link.Slug, link.Url, link.CreatedAt, link.Disabled, 0));
     }
 
-    private static async Task<IResult> DeleteAsync(string slug, ClaimsPrincipal user, Database db, LinkCache cache, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(string slug, HttpContext context, LinkStore links, LinkCache cache, ClientPositions positions, TimeProvider time, CancellationToken ct)
     {
-        var actor = AuditLog.ActorOf(user);
-        var now = time.GetUtcNow().UtcDateTime;
-        var deleted = await db.WriteAsync(async (connection, token) =>
+        if (await links.DeleteAsync(slug, AuditStamp.Of(context.User, time), ct) is not { } deleted)
         {
-            await using var tx = await connection.BeginTransactionAsync(token);
-            var before = await connection.QuerySingleOrDefaultAsync<Link?>(new CommandDefinition(
-                "SELECT id AS Id, slug AS Slug, url AS Url, created_at AS CreatedAt, disabled AS Disabled FROM links WHERE slug = @slug FOR UPDATE",
-                new { slug }, tx, cancellationToken: token));
-            if (before is null)
-            {
-                return false;
-            }
-            await connection.ExecuteAsync(new CommandDefinition("DELETE FROM link_clicks_per_minute WHERE link_id = @id; DELETE FROM links WHERE id = @id",
-                new { id = before.Id }, tx, cancellationToken: token));
-            await AuditLog.AppendAsync(connection, tx, now, actor, "delete", slug, new { before.Url, before.Disabled }, null, token);
-            await tx.CommitAsync(token);
-            return true;
-        }, ct);
-        if (!deleted)
-        {
-            return Results.Problem(statusCode: 404, title: "Link not found", detail: $"No link '{slug}' exists.");
+            return LinkNotFound(slug);
         }
+        positions.HandOut(context, deleted.Position);
         await cache.RemoveAsync(slug, ct);
         return Results.NoContent();
     }
 
-    private static async Task<IResult> AuditAsync(string? page, string? pageSize, Database db, CancellationToken ct)
+    private static IResult LinkNotFound(string slug) =>
+        Results.Problem(statusCode: 404, title: "Link not found", detail: $"No link '{slug}' exists.");
+
+    private static async Task<IResult> AuditAsync(string? page, string? pageSize, AuditLog audit, CancellationToken ct)
     {
         if (!TryPaging(page, pageSize, out var pageNumber, out var size, out var error))
         {
             return Results.Problem(statusCode: 400, title: "Invalid query", detail: error);
         }
-        var (items, total) = await db.ReadAsync(async (connection, token) =>
-            (await AuditLog.ReadAsync(connection, (pageNumber - 1) * size, size, token),
-             await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM admin_audit_log", cancellationToken: token))), ct);
+        var (items, total) = await audit.ReadPageAsync((pageNumber - 1) * size, size, ct);
         return Results.Ok(new Paged<AuditEntry>(items, pageNumber, size, total));
     }
 

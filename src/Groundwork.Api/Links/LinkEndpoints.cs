@@ -3,7 +3,8 @@ using System.Text.Json;
 using Groundwork.Api.Clicks;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
-using ZiggyCreatures.Caching.Fusion;
+using Groundwork.ServiceDefaults.Data;
+using Groundwork.ServiceDefaults.ReadYourWrites;
 
 namespace Groundwork.Api.Links;
 
@@ -55,7 +56,7 @@ public static class LinkEndpoints
         return app;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, LinkStore store, LinkCache cache, IOptions<ShortLinkOptions> options, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(HttpContext context, LinkStore store, LinkCache cache, ClientPositions positions, IOptions<ShortLinkOptions> options, TimeProvider time, CancellationToken ct)
     {
         var (request, error, status) = await ReadBodyAsync(context, options.Value.MaxBodyBytes, ct);
         if (request is null)
@@ -67,36 +68,37 @@ public static class LinkEndpoints
         {
             return ValidationProblem("url", urlError!);
         }
+        if (!string.IsNullOrEmpty(request.Slug) && SlugRules.ValidateCustom(request.Slug) is { } slugError)
+        {
+            return ValidationProblem("slug", slugError);
+        }
         var createdAt = TruncateToMilliseconds(time.GetUtcNow().UtcDateTime);
-        Link? link;
-        if (!string.IsNullOrEmpty(request.Slug))
+        var written = string.IsNullOrEmpty(request.Slug)
+            ? await InsertWithGeneratedSlugAsync(store, url, createdAt, ct)
+            : await store.TryInsertAsync(request.Slug, url, createdAt, ct);
+        if (written is null)
         {
-            if (SlugRules.ValidateCustom(request.Slug) is { } slugError)
+            return string.IsNullOrEmpty(request.Slug)
+                ? Results.Problem(statusCode: 409, title: "Could not allocate a slug", detail: "Retry the request.")
+                : Results.Problem(statusCode: 409, title: "Slug already taken", detail: $"'{request.Slug}' is already in use; choose another slug.");
+        }
+        var link = written.Value;
+        positions.HandOut(context, written.Position);
+        await cache.SetCreatedAsync(link, generatedSlug: string.IsNullOrEmpty(request.Slug), ct);
+        return Results.Created($"/api/links/{link.Slug}", new CreatedLink(link.Slug, link.Url, ShortUrl(context, options.Value, link.Slug), link.CreatedAt));
+    }
+
+    /// <summary>~46 random bits: a collision is rare; retrying with a fresh slug makes it harmless.</summary>
+    private static async Task<Written<Link>?> InsertWithGeneratedSlugAsync(LinkStore store, string url, DateTime createdAt, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            if (await store.TryInsertAsync(SlugRules.Generate(), url, createdAt, ct) is { } written)
             {
-                return ValidationProblem("slug", slugError);
-            }
-            link = await store.TryInsertAsync(request.Slug, url, createdAt, ct);
-            if (link is null)
-            {
-                return Results.Problem(statusCode: 409, title: "Slug already taken", detail: $"'{request.Slug}' is already in use; choose another slug.");
+                return written;
             }
         }
-        else
-        {
-            // ~46 random bits: a collision is rare; retrying with a fresh slug makes it harmless.
-            link = null;
-            for (var attempt = 0; attempt < 5 && link is null; attempt++)
-            {
-                link = await store.TryInsertAsync(SlugRules.Generate(), url, createdAt, ct);
-            }
-            if (link is null)
-            {
-                return Results.Problem(statusCode: 409, title: "Could not allocate a slug", detail: "Retry the request.");
-            }
-        }
-        await cache.SetAsync(link, ct);
-        var created = new CreatedLink(link.Slug, link.Url, ShortUrl(context, options.Value, link.Slug), link.CreatedAt);
-        return Results.Created($"/api/links/{link.Slug}", created);
+        return null;
     }
 
     private static async Task<IResult> RedirectAsync(string slug, HttpContext context, LinkCache cache, ClickCounter clicks, CancellationToken ct)
@@ -123,26 +125,13 @@ public static class LinkEndpoints
         return Results.Redirect(link.Url);
     }
 
-    private static async Task<IResult> StatsAsync(string slug, LinkStore store, IFusionCache cache, CancellationToken ct)
+    private static async Task<IResult> StatsAsync(string slug, LinkCache cache, CancellationToken ct)
     {
         if (!SlugRules.CouldBeSlug(slug))
         {
             return NotFound(slug);
         }
-        // Cached briefly in the shared cache, so all instances answer the same figure, without jitter (a jittered
-        // entry lives up to 10 s longer on one instance than on another, and round robin then served an older,
-        // smaller count). A refresh never lowers the count already served: the read may come from a replica a moment
-        // behind the primary the previous figure came from. A link's clicks only grow (a slug deleted and created again is
-        // another link: different CreatedAt), so the larger figure is the truer one.
-        var stats = await cache.GetOrSetAsync<LinkStats?>("stats:" + slug, async (context, token) =>
-        {
-            var fresh = await store.StatsAsync(slug, token);
-            return fresh is not null && context.HasStaleValue && context.StaleValue.Value is { } served
-                   && served.CreatedAt == fresh.CreatedAt && served.Clicks > fresh.Clicks
-                ? fresh with { Clicks = served.Clicks }
-                : fresh;
-        }, options => options.SetDuration(TimeSpan.FromSeconds(1)).SetFailSafe(true).SetJittering(TimeSpan.Zero), ct);
-        return stats is null ? NotFound(slug) : Results.Ok(stats);
+        return await cache.GetStatsAsync(slug, ct) is { } stats ? Results.Ok(stats) : NotFound(slug);
     }
 
     private static async Task<IResult> ClicksAsync(string slug, string? from, string? to, string? bucket, LinkCache cache, ClickSeriesReader reader, TimeProvider time, CancellationToken ct)

@@ -1,4 +1,5 @@
 using Groundwork.ServiceDefaults.Data.Credentials;
+using Groundwork.ServiceDefaults.ReadYourWrites;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -49,10 +50,12 @@ public static class DataExtensions
         }
         builder.Services.AddSingleton<SecretDatabaseUsers>();
         builder.Services.AddSingleton<ReplicaStatus>();
-        builder.Services.AddSingleton<ReadYourWrites>();
+        builder.Services.AddSingleton<ClientPositions>();
+        builder.Services.AddSingleton<IClientPosition>(sp => sp.GetRequiredService<ClientPositions>());
         builder.Services.AddSingleton<Database>();
         builder.Services.AddSingleton<DatabaseMigrator>();
-        builder.Services.AddHostedService<ReplicaMonitor>();
+        builder.Services.AddSingleton<ReplicaMonitor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplicaMonitor>());
         return builder;
     }
 

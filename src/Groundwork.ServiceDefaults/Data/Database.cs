@@ -9,15 +9,16 @@ using MySqlConnector;
 namespace Groundwork.ServiceDefaults.Data;
 
 /// <summary>
-/// The one door to the database tier. Writes go to the primary and remember their position for the writer's later
-/// reads; reads go to the replica unless it is down, lagging, or behind the client's own last write, and a read that
+/// The one door to the database tier. Writes go to the primary and return the position that includes them (the HTTP
+/// layer hands it to the writer, whose later reads carry it back: <see cref="IClientPosition"/>); reads go to the replica unless it is down, lagging, or behind the client's own last write, and a read that
 /// fails on the replica is served by the primary within the same request.
 /// </summary>
 public sealed partial class Database(
     PrimaryDataSource primary,
     ReplicaDataSource replica,
     ReplicaStatus replicaStatus,
-    ReadYourWrites readYourWrites,
+    ReplicaMonitor replicaMonitor,
+    IClientPosition clientPosition,
     IOptions<DatabaseOptions> options,
     ILogger<Database> logger)
 {
@@ -36,17 +37,66 @@ public sealed partial class Database(
     public (long Replica, long Primary) ReadCounts => (Interlocked.Read(ref _replicaReads), Interlocked.Read(ref _primaryReads));
 
     /// <summary>
-    /// Runs a unit of work on the primary. A primary that cannot be reached, refuses writes (a failover under way) or
+    /// Runs a unit of work on the primary, for callers that hand no position to a client (the click flusher): no
+    /// statement beyond the work itself. A primary that cannot be reached, refuses writes (a failover under way) or
     /// drops the session is a 503 with Retry-After, fast; the write is never retried here (it may not be idempotent),
     /// but the pool is cleared so the client's retry gets a fresh connection to whichever server is primary then.
     /// </summary>
     public async Task<T> WriteAsync<T>(Func<MySqlConnection, CancellationToken, Task<T>> work, CancellationToken ct)
     {
         await using var connection = await OpenPrimaryForWriteAsync(ct);
-        T result;
+        var result = await RunWriteAsync(connection, work, ct);
+        Writes.Add(1);
+        return result;
+    }
+
+    /// <summary>
+    /// A unit of work of several statements (a transaction) whose writer reads its own write next: after the commit,
+    /// one more statement reads the position that includes it, for the endpoint to hand to the client.
+    /// </summary>
+    public async Task<Written<T>> WriteWithPositionAsync<T>(Func<MySqlConnection, CancellationToken, Task<T>> work, CancellationToken ct)
+    {
+        await using var connection = await OpenPrimaryForWriteAsync(ct);
+        var result = await RunWriteAsync(connection, work, ct);
+        Writes.Add(1);
+        return new Written<T>(result, await ReadPositionAsync(connection, ct));
+    }
+
+    /// <summary>
+    /// One INSERT, its auto-increment id and the replication position that includes it, in one round trip: the INSERT
+    /// and <c>SELECT LAST_INSERT_ID(), @@last_gtid</c> go as one multi-statement command (autocommit: the INSERT is its
+    /// own transaction, so <c>@@last_gtid</c> is this write's GTID). A failing INSERT (duplicate key) stops the batch
+    /// there and surfaces as its <see cref="MySqlException"/>.
+    /// </summary>
+    public async Task<Written<long>> InsertAsync(string insertSql, Action<MySqlParameterCollection> bind, CancellationToken ct)
+    {
+        await using var connection = await OpenPrimaryForWriteAsync(ct);
+        var written = await RunWriteAsync(connection, async (c, token) =>
+        {
+            await using var batch = new MySqlCommand(insertSql + ";\n" + ReplicationDialect.Of(c).IdAndPositionAfterInsertSql, c);
+            bind(batch.Parameters);
+            await using var reader = await batch.ExecuteReaderAsync(token);
+            // The INSERT answers with an OK packet, which MySqlConnector folds into RecordsAffected rather than a
+            // result set of its own: the reader starts on the SELECT's one row.
+            while (reader.FieldCount == 0 && await reader.NextResultAsync(token))
+            {
+            }
+            if (!await reader.ReadAsync(token))
+            {
+                throw new InvalidOperationException("The INSERT's batch returned no id and position.");
+            }
+            var position = reader.IsDBNull(1) ? null : reader.GetString(1);
+            return new Written<long>(reader.GetInt64(0), ReplicationDialect.LooksLikePosition(position) ? position : null);
+        }, ct);
+        Writes.Add(1);
+        return written;
+    }
+
+    private async Task<T> RunWriteAsync<T>(MySqlConnection connection, Func<MySqlConnection, CancellationToken, Task<T>> work, CancellationToken ct)
+    {
         try
         {
-            result = await work(connection, ct);
+            return await work(connection, ct);
         }
         catch (Exception e) when (ConnectionLoss.IsConnectionLost(e) && !ct.IsCancellationRequested)
         {
@@ -55,9 +105,6 @@ public sealed partial class Database(
                 ? "The primary database refuses writes: a failover is under way. Nothing was written; retry shortly."
                 : "The connection to the primary database broke (failover or restart); the write was not acknowledged. Retry shortly.", e);
         }
-        Writes.Add(1);
-        await RememberPositionAsync(connection, ct);
-        return result;
     }
 
     /// <summary>Runs a read on the replica when it may serve this client, else on the primary.</summary>
@@ -105,8 +152,7 @@ public sealed partial class Database(
     /// <summary>
     /// Asks MySqlConnector to drop the pool's idle connections to a server that went away. Belt and braces: what
     /// keeps requests whole, measured (Groundwork.LocalServers.Tests FailoverTests), is that MySqlConnector resets a
-    /// pooled session when it hands it out and replaces it when that fails, plus the ping before a write and the one
-    /// retry of a primary read here. (Reading MySqlConnector 2.6, ClearPoolAsync finds pools by connection string
+    /// pooled session when it hands it out and replaces it when that fails, plus the one retry of a primary read here. (Reading MySqlConnector 2.6, ClearPoolAsync finds pools by connection string
     /// among the global ones, which a MySqlDataSource's own pool is not; then this call does nothing.)
     /// </summary>
     private async Task ForgetPoolAsync(MySqlConnection connection, string server, Exception cause)
@@ -152,8 +198,8 @@ public sealed partial class Database(
             catch (Exception e) when ((e is MySqlException or MySqlProtocolException or InvalidOperationException or IOException or TimeoutException
                                        || ConnectionLoss.IsConnectionLost(e)) && !ct.IsCancellationRequested)
             {
-                replicaStatus.Report(ReplicaState.Down, e.Message);
                 LogReplicaReadFailed(logger, e.Message);
+                replicaMonitor.ReportFailedRead(e.Message);
             }
         }
         return await ReadOnPrimaryAsync(query, ct);
@@ -162,7 +208,7 @@ public sealed partial class Database(
     /// <summary>True when the replica already applied the client's last write (or the client wrote nothing lately).</summary>
     private async Task<bool> HasClientsPositionAsync(MySqlConnection connection, CancellationToken ct)
     {
-        if (readYourWrites.PositionForThisRequest is not { } position)
+        if (clientPosition.RequiredPosition is not { } position)
         {
             return true;
         }
@@ -180,38 +226,34 @@ public sealed partial class Database(
         }
     }
 
-    private async Task RememberPositionAsync(MySqlConnection connection, CancellationToken ct)
+    private async Task<string?> ReadPositionAsync(MySqlConnection connection, CancellationToken ct)
     {
         try
         {
             await using var cmd = new MySqlCommand(ReplicationDialect.Of(connection).PositionAfterOwnWriteSql, connection);
-            readYourWrites.Remember(await cmd.ExecuteScalarAsync(ct) as string);
+            var position = await cmd.ExecuteScalarAsync(ct) as string;
+            return ReplicationDialect.LooksLikePosition(position) ? position : null;
         }
         catch (Exception e) when (e is MySqlException or OperationCanceledException || ConnectionLoss.IsConnectionLost(e))
         {
-            // Never an exception after the commit: the caller would take the write for failed (a click flush would
-            // restore its batch and count it twice).
+            // Never an exception after the commit: the caller would take the write for failed.
             // The write committed; only the read-your-writes hint is lost (replica-miss fallback still applies).
             LogPositionUnavailable(logger, e.Message);
+            return null;
         }
     }
 
     /// <summary>
-    /// A primary connection known to be alive: a pooled connection cut while idle (failover, restart) would fail the
-    /// write half-way, which is a 503 we can avoid. One ping (a round trip) per write finds it; the pool is then cleared
-    /// and a fresh connection opened through the endpoint, i.e. to the server that is primary now.
+    /// A primary connection for a write. No ping of its own: taking a pooled connection resets its session
+    /// (MySqlConnector's default <c>Connection Reset=true</c>: COM_RESET_CONNECTION pipelined with SET NAMES, one round
+    /// trip), and a connection cut while idle (failover, restart) fails that reset, so the pool drops it and opens a
+    /// fresh one through the endpoint, i.e. to the server that is primary now. A separate ping was a second round trip
+    /// proving the same thing (measured: issue 19, docs/performance.md).
     /// </summary>
     private async Task<MySqlConnection> OpenPrimaryForWriteAsync(CancellationToken ct)
     {
         try
         {
-            var connection = await primary.OpenConnectionAsync(ct);
-            if (await connection.PingAsync(ct))
-            {
-                return connection;
-            }
-            await ForgetPoolAsync(connection, "primary", new IOException("a pooled primary connection was dead (ping failed)"));
-            await connection.DisposeAsync();
             return await primary.OpenConnectionAsync(ct);
         }
         catch (Exception e) when (e is MySqlException || ConnectionLoss.IsConnectionLost(e))

@@ -21,19 +21,14 @@ public sealed partial class ReplicaMonitor(
     {
         if (!replica.IsConfigured)
         {
-            status.Report(ReplicaState.NotConfigured);
+            status.Set(ReplicaState.NotConfigured, null);
             return;
         }
         var interval = options.Value.ReplicaCheckInterval;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var before = status.State;
             var (state, error) = await CheckAsync(replica, stoppingToken);
-            status.Report(state, error);
-            if (state != before)
-            {
-                LogStateChanged(logger, before, state, error);
-            }
+            Record(state, error);
             try
             {
                 await Task.Delay(interval, stoppingToken);
@@ -42,6 +37,22 @@ public sealed partial class ReplicaMonitor(
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// A read on the replica failed (it died, or its endpoint moved): reads go to the primary at once, without waiting
+    /// for the next check, which brings them back when the replica answers and is caught up.
+    /// </summary>
+    public void ReportFailedRead(string error) => Record(ReplicaState.Down, error);
+
+    private void Record(ReplicaState state, string? error)
+    {
+        var before = status.State;
+        status.Set(state, error);
+        if (state != before)
+        {
+            LogStateChanged(logger, before, state, error);
         }
     }
 

@@ -3,8 +3,9 @@ namespace Groundwork.ServiceDefaults.Data;
 public enum ReplicaState { Unknown, InSync, Lagging, Down, NotConfigured }
 
 /// <summary>
-/// The replica's last known state, kept by <see cref="ReplicaMonitor"/> and by failed reads. Reads consult it on the
-/// hot path, so it is a single volatile field: no lock, no I/O.
+/// The replica's last known state. One writer, <see cref="ReplicaMonitor"/> (its checks, and the failed reads
+/// <see cref="Database"/> reports to it); everything else only reads. Reads consult it on the hot path, so it is a
+/// single volatile field: no lock, no I/O.
 /// </summary>
 public sealed class ReplicaStatus
 {
@@ -16,7 +17,8 @@ public sealed class ReplicaStatus
     /// <summary>Reads may go to the replica (unknown counts as usable: the first failed read corrects it).</summary>
     public bool ServesReads => _state is ReplicaState.InSync or ReplicaState.Unknown;
 
-    public void Report(ReplicaState state, string? error = null)
+    /// <summary>Only <see cref="ReplicaMonitor"/> calls this.</summary>
+    internal void Set(ReplicaState state, string? error)
     {
         LastError = error;
         _state = state;

@@ -19,6 +19,8 @@ public sealed partial class ReplicationDialect
 
     /// <summary>The position that includes this session's last commit.</summary>
     public string PositionAfterOwnWriteSql => "SELECT @@last_gtid";
+    /// <summary>Sent in the same command right after an INSERT: its auto-increment id and the GTID of its commit.</summary>
+    public string IdAndPositionAfterInsertSql => "SELECT LAST_INSERT_ID(), @@last_gtid";
     public string PrimaryPositionSql => "SELECT @@gtid_binlog_pos";
     /// <summary>Waits on a replica until it applied a position; parameters @position and @seconds.</summary>
     public string WaitSql => "SELECT MASTER_GTID_WAIT(@position, @seconds)";
