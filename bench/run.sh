@@ -27,6 +27,7 @@ fi
 echo "==> building the stack and the baselines in Release"
 dotnet build src/Groundwork.AppHost/Groundwork.AppHost.csproj -c Release -nologo -clp:ErrorsOnly
 dotnet build bench/Groundwork.Bench.Baseline/Groundwork.Bench.Baseline.csproj -c Release -nologo -clp:ErrorsOnly
+dotnet build bench/Groundwork.Bench.OtlpSink/Groundwork.Bench.OtlpSink.csproj -c Release -nologo -clp:ErrorsOnly
 dotnet build bench/Groundwork.Bench/Groundwork.Bench.csproj -c Release -nologo -clp:ErrorsOnly
 
 exec dotnet bench/Groundwork.Bench/bin/Release/net10.0/Groundwork.Bench.dll "$@"
