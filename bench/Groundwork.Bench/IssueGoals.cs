@@ -42,7 +42,7 @@ public static class IssueGoals
             new("redirect throughput vs bare Kestrel, telemetry to the OTLP sink", Ratio(redirectRps), "≥ 0.85×", redirectRps?.Met,
                 $"CPU-bound on 2 shared cores: bare Kestrel's CPU ÷ (api-1's + the sink's) per redirect = {N(BaselineMedian(redirectCpu))} ÷ ({N(Median(redirectCpu))} + {N(Median(sinkCpu))}) = {N(cpuBound)}×, the throughput the CPU figures predict"),
             new("primary statements and round trips per create", $"{Value(statements)} in {Value(roundTrips)}", "1 round trip", roundTrips?.Met,
-                "round trips counted by the kernel (data segments the instances sent to the primary), statements by MariaDB (Questions)"),
+                "writes counted by the kernel (data segments the instances sent to the primary; pipelined commands such as a pooled connection's reset count once each), statements by MariaDB (Questions, which counts the reset's SET NAMES)"),
             new("primary CPU per create vs a bare INSERT", Ratio(createPrimary), "≤ 2.0×", createPrimary?.Met,
                 $"{Value(statements)} per create against 1 for the bare INSERT"),
             new("instance CPU per create", Value(createInstance), "≤ 120 µs", createInstance?.Met,

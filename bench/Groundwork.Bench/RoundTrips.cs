@@ -8,8 +8,10 @@ namespace Groundwork.Bench;
 /// Round trips from the app instances to a server, counted by the kernel: the data segments the instances' client
 /// sockets sent to that server's port (<c>ss -ti</c>: <c>data_segs_out</c>). A request the client writes at once (one
 /// COM_QUERY, or statements batched or pipelined into one write) is one segment on loopback, and the client waits for
-/// the answer before the next one; so segments per create are the round trips per create, whatever the statements
-/// inside. MariaDB's own logs cannot tell this: the general log records each statement of a batch separately.
+/// the answer before the next one; so segments per create count the round trips per create, whatever the statements
+/// inside. An upper bound: over TLS each write is its own segment, so commands the client pipelines without waiting
+/// (MySqlConnector's reset of a pooled connection before its first command) count once each. MariaDB's own logs
+/// cannot do better: the general log records each statement of a batch separately.
 /// Only sockets alive at both readings count fully, which is what pooled connections are; the benchmark's own short
 /// connections (counter reads) belong to another process and are not counted.
 /// </summary>

@@ -324,7 +324,7 @@ public sealed class Scenarios(
         [
             .. ErrorNotes("creates", app),
             "Lag: every 200 ms the primary's @@gtid_binlog_pos is read and the time the replica takes to reach it (MASTER_GTID_WAIT) is recorded; 0 means it already had it.",
-            "Statements per create: MariaDB's Questions counter on the primary (each statement of a batch counts, the connection reset's SET NAMES too) ÷ links created. Round trips per create: data segments the instances' sockets sent to the primary's endpoint (ss -ti data_segs_out) ÷ links created; one write of a batch or pipeline is one segment. Both include the replica monitors' few statements per second.",
+            "Statements per create: MariaDB's Questions counter on the primary (each statement of a batch counts, the connection reset's SET NAMES too) ÷ links created. Round trips per create: data segments the instances' sockets sent to the primary's endpoint (ss -ti data_segs_out) ÷ links created; a batch written at once is one segment, but each TLS write is its own segment, so commands MySqlConnector pipelines (the connection reset before the first command of a pooled connection) count once each: an upper bound on round trips. Both include the replica monitors' few statements per second.",
             "Primary CPU: the mariadbd process itself (not the AppHost's movable endpoint in front of it, which app and baseline both pass through).",
         ], new { app, direct, statementsPerCreate, roundTripsPerCreate, appCpuUsPerCreate = appCpu.Select(c => new { c.Instances, c.Primary }), directPrimaryCpuUsPerInsert = directCpu, lagSamplesMs = lags });
     }
