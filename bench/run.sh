@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The benchmark (issue 8): one command that installs what is missing, builds the stack and the baselines in Release,
-# starts them, measures the six scenarios side by side with their baselines, stops everything, and writes
+# starts them (and the OTLP sink the instances export to), measures the scenarios side by side with their baselines, stops everything, and writes
 # bench/results/<yyyy-MM-dd>-<shortsha>.json + .md and the results section of docs/performance.md.
 #   bench/run.sh                 3 repetitions × 10 s per side (about 10–15 minutes on 2 cores)
 #   bench/run.sh --reps 5 --duration 15 --connections 64
@@ -27,6 +27,7 @@ fi
 echo "==> building the stack and the baselines in Release"
 dotnet build src/Groundwork.AppHost/Groundwork.AppHost.csproj -c Release -nologo -clp:ErrorsOnly
 dotnet build bench/Groundwork.Bench.Baseline/Groundwork.Bench.Baseline.csproj -c Release -nologo -clp:ErrorsOnly
+dotnet build bench/Groundwork.Bench.OtlpSink/Groundwork.Bench.OtlpSink.csproj -c Release -nologo -clp:ErrorsOnly
 dotnet build bench/Groundwork.Bench/Groundwork.Bench.csproj -c Release -nologo -clp:ErrorsOnly
 
 exec dotnet bench/Groundwork.Bench/bin/Release/net10.0/Groundwork.Bench.dll "$@"

@@ -21,6 +21,14 @@ public sealed class BenchStack : IAsyncDisposable
     public int[] ApiPorts { get; }
     public int RedisPort { get; }
     public string DataDirectory { get; }
+    /// <summary>
+    /// The MariaDB servers' own ports. The connection strings name the AppHost's movable endpoints (TCP forwarders
+    /// standing in for RDS's DNS name), so a CPU meter on those ports would measure the forwarder, not the database.
+    /// </summary>
+    public int PrimaryServerPort { get; private init; }
+    public int ReplicaServerPort { get; private init; }
+    /// <summary>Set when the stack exports its telemetry to the benchmark's OTLP sink rather than the Aspire dashboard.</summary>
+    public bool ExportsToSink { get; private init; }
 
     private BenchStack(string name, ChildProcess appHost, StackManifest manifest, TimeSpan coldStart, int edgePort, int[] apiPorts, int redisPort, string dataDirectory)
     {
@@ -39,7 +47,8 @@ public sealed class BenchStack : IAsyncDisposable
     public string InstanceUrl(int instance) => $"http://127.0.0.1:{ApiPorts[instance - 1]}";
     public string EdgeUrl => $"http://127.0.0.1:{EdgePort}";
 
-    /// <param name="settings">Extra AppHost environment, e.g. GROUNDWORK_API__Links__CacheRedirects=false.</param>
+    /// <param name="settings">Extra AppHost environment, e.g. GROUNDWORK_API__Links__CacheRedirects=false, or
+    /// GROUNDWORK_OTLP_SINK=&lt;url&gt; (telemetry to the benchmark's sink instead of the Aspire dashboard).</param>
     public static async Task<BenchStack> StartAsync(string name, int instances, string workDirectory, IReadOnlyDictionary<string, string> settings, HttpClient http, string configuration = "Release")
     {
         var appHostDll = Repo.Path("src", "Groundwork.AppHost", "bin", configuration, "net10.0", "Groundwork.AppHost.dll");
@@ -104,14 +113,22 @@ public sealed class BenchStack : IAsyncDisposable
             Path.GetDirectoryName(appHostDll)!, "dotnet", appHostDll);
         try
         {
+            // Generous: a cold stack starts in ~7 s on a quiet machine, but took 90 s and more while other builds and
+            // test runs kept the 2 cores' load average at 40–50.
             await appHost.WaitHealthyAsync(http,
                 [$"http://127.0.0.1:{S(edgePort)}/_edge/health", .. apiPorts.Select(p => $"http://127.0.0.1:{S(p)}/health/ready")],
-                TimeSpan.FromMinutes(4));
+                TimeSpan.FromMinutes(6));
             var coldStart = clock.Elapsed;
             var manifestPath = Path.Combine(dataDirectory, "data", "stack.json");
             var manifest = JsonSerializer.Deserialize<StackManifest>(await File.ReadAllTextAsync(manifestPath), JsonSerializerOptions.Web)
                 ?? throw new InvalidOperationException($"{manifestPath} is empty");
-            return new BenchStack(name, appHost, manifest, coldStart, edgePort, apiPorts, redisPort, dataDirectory);
+            using var endpoints = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dataDirectory, "data", "endpoints.json")));
+            return new BenchStack(name, appHost, manifest, coldStart, edgePort, apiPorts, redisPort, dataDirectory)
+            {
+                PrimaryServerPort = endpoints.RootElement.GetProperty("primaryTargetPort").GetInt32(),
+                ReplicaServerPort = endpoints.RootElement.GetProperty("replicaTargetPort").GetInt32(),
+                ExportsToSink = environment.ContainsKey("GROUNDWORK_OTLP_SINK"),
+            };
         }
         catch
         {

@@ -33,6 +33,16 @@ public sealed record StatementCounts(long Select, long Insert, long Update, long
         return new StatementCounts(V("Com_select"), V("Com_insert") + V("Com_insert_select"), V("Com_update"), V("Com_delete"), V("Com_replace") + V("Com_replace_select"));
     }
 
+    /// <summary>Statements clients sent (MariaDB's Questions: each statement of a multi-statement batch counts).</summary>
+    public static async Task<long> QuestionsAsync(string connectionString)
+    {
+        await using var connection = new MySqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand("SHOW GLOBAL STATUS LIKE 'Questions'", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? long.Parse(reader.GetString(1), System.Globalization.CultureInfo.InvariantCulture) : 0;
+    }
+
     public static async Task<long> ScalarAsync(string connectionString, string sql)
     {
         await using var connection = new MySqlConnection(connectionString);

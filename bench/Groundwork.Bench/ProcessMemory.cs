@@ -34,6 +34,32 @@ public static partial class ProcessMemory
         return double.NaN;
     }
 
+    /// <summary>
+    /// Where a process's resident memory is: anonymous pages (the GC heap, JIT code, native allocations, thread stacks)
+    /// and file-backed pages (mapped assemblies and native libraries), from /proc/pid/status (RssAnon, RssFile + RssShmem).
+    /// </summary>
+    public static (double AnonMiB, double FileMiB) RssBreakdownMiB(int pid)
+    {
+        double anon = double.NaN, file = 0;
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            double Kib(string prefix) => long.Parse(line[prefix.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0;
+            if (line.StartsWith("RssAnon:", StringComparison.Ordinal))
+            {
+                anon = Kib("RssAnon:");
+            }
+            else if (line.StartsWith("RssFile:", StringComparison.Ordinal))
+            {
+                file += Kib("RssFile:");
+            }
+            else if (line.StartsWith("RssShmem:", StringComparison.Ordinal))
+            {
+                file += Kib("RssShmem:");
+            }
+        }
+        return (anon, file);
+    }
+
     /// <summary>Sum over a process group (nginx: master + workers).</summary>
     public static double GroupRssMiB(int pgid)
     {

@@ -39,6 +39,10 @@ public static class Report
         }
         md.AppendLine(CultureInfo.InvariantCulture, $"{run.Machine}. {run.Options.Repetitions} repetitions of {run.Options.DurationSeconds:0} s per side, {run.Options.Connections} connections, wrk with {run.Options.WrkThreads} thread; median with the range (min–max) of the repetitions; each ratio is taken within one repetition.");
         md.AppendLine();
+        md.Append(IssueGoals.Markdown(run));
+        md.AppendLine();
+        md.AppendLine("All figures:");
+        md.AppendLine();
         md.AppendLine("| # | Scenario | Figure | Subject | Baseline | Ratio | Goal | Met |");
         md.AppendLine("|---|---|---|---|---|---|---|---|");
         foreach (var s in run.Scenarios)

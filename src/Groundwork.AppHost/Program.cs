@@ -35,7 +35,8 @@ var edge = builder.AddProject<Projects.Groundwork_Edge>("edge", launchProfileNam
     .WithEnvironment("Edge__RoutingFile", Path.Combine(topology.RepoRoot, "config", "routing.json"))
     .WithHttpEndpoint(port: topology.EdgePort, isProxied: false)
     .WithHttpHealthCheck("/_edge/health")
-    .WithoutOtlpRetry();
+    .WithoutOtlpRetry()
+    .WithOtlpSinkForBenchmarks();
 
 for (var i = 1; i <= topology.ApiPorts.Length; i++)
 {
@@ -57,6 +58,7 @@ for (var i = 1; i <= topology.ApiPorts.Length; i++)
         .WithEnvironment("Links__CreatePerClientPerMinute", Environment.GetEnvironmentVariable("GROUNDWORK_CREATE_LIMIT") ?? "600")
         .WithHttpHealthCheck("/health/ready")
         .WithoutOtlpRetry()
+        .WithOtlpSinkForBenchmarks()
         .WithPassThroughSettings();
     if (spotlight is not null)
     {

@@ -3,7 +3,7 @@ using Groundwork.Bench;
 namespace Groundwork.Bench.Tests;
 
 /// <summary>
-/// One short iteration of the whole benchmark (two stacks, bare Kestrel, nginx, every scenario), so the command
+/// One short iteration of the whole benchmark (three stacks, the OTLP sink, bare Kestrel, nginx, every scenario), so the command
 /// documented in bench/README.md keeps working. It asserts that each scenario produced its figures and that no
 /// request failed, never how fast anything was: the benchmark is not a test.
 /// </summary>
@@ -20,13 +20,18 @@ public sealed class SmokeRunTests
             var run = await BenchmarkRun.RunAsync(options);
             var (json, markdown) = Report.Write(run, results);
 
-            Assert.Equal([1, 2, 3, 4, 5, 6], run.Scenarios.Select(s => s.Id));
+            Assert.Equal([1, 2, 3, 4, 5, 6, 7], run.Scenarios.Select(s => s.Id));
             Assert.All(run.Scenarios.SelectMany(s => s.Metrics), m => Assert.True(m.Subject.N >= 1, $"{m.Name} has no sample"));
             Assert.All(run.Scenarios, s => Assert.DoesNotContain(s.Notes, n => n.Contains("failed requests", StringComparison.Ordinal)));
             var cache = run.Scenarios.Single(s => s.Id == 3).Metrics.Single(m => m.Name.StartsWith("database reads", StringComparison.Ordinal));
             Assert.True(cache.Baseline!.Median > 500, "with the cache off every redirect should read the database");
             Assert.True(File.Exists(json));
-            Assert.Contains("| 6 | Start-up and memory |", await File.ReadAllTextAsync(markdown));
+            var table = await File.ReadAllTextAsync(markdown);
+            Assert.Contains("| 6 | Start-up and memory |", table);
+            Assert.Contains("| Api RSS after the run vs bare Kestrel |", table);
+            // Each create is at least one round trip to the primary: zero would mean the sockets were not found.
+            var roundTrips = run.Scenarios.Single(s => s.Id == 4).Metrics.Single(m => m.Name.StartsWith("round trips", StringComparison.Ordinal));
+            Assert.True(roundTrips.Subject.Median >= 1, $"round trips per create: {roundTrips.Subject.Median}");
         }
         finally
         {
