@@ -2,18 +2,19 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Groundwork.Deploy.Cli;
-using Groundwork.ServiceDefaults.Data.Credentials;
+using Groundwork.Deploy.Environments;
+using Groundwork.SecretsManager;
 using MySqlConnector;
 
 namespace Groundwork.Deploy.Credentials;
 
 /// <summary>Which database user a rotation is for, and the secret that holds it.</summary>
-internal sealed record RotationTarget(string Environment, string User)
+internal sealed record RotationTarget(DeployEnvironment Environment, string User)
 {
     public static readonly string[] Users = ["app", "analytics"];
 
     /// <summary>The secret names of the credentials design: groundwork/&lt;env&gt;/db/app and …/db/analytics-readonly.</summary>
-    public string SecretId => User == "analytics" ? $"groundwork/{Environment}/db/analytics-readonly" : $"groundwork/{Environment}/db/app";
+    public string SecretId => User == "analytics" ? $"groundwork/{Environment.Name}/db/analytics-readonly" : $"groundwork/{Environment.Name}/db/app";
 }
 
 /// <summary>
