@@ -1,4 +1,4 @@
-using Groundwork.Deploy.Local;
+using Groundwork.LocalServers;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

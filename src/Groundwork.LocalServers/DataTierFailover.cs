@@ -54,7 +54,7 @@ public sealed class DataTierFailover(DataTierLayout layout, Action<FailoverStep>
         await using var newRoot = await OpenAsync(candidate, ct).ConfigureAwait(false);
 
         // 0. Only a replica that replicates may be promoted: anything else could lose acknowledged writes.
-        var status = await ReplicaStatus.ReadAsync(newRoot, ct).ConfigureAwait(false);
+        var status = await ReplicaThreadStatus.ReadAsync(newRoot, ct).ConfigureAwait(false);
         if (status is not { IoThreadRunning: true, SqlThreadRunning: true } || status.MasterPort != oldPrimary.Port)
             throw new InvalidOperationException(
                 $"{candidate} is not replicating from {oldPrimary} (IO {status?.IoRunning ?? "none"}, SQL {status?.SqlRunning ?? "none"}): refusing to fail over.");
@@ -119,7 +119,7 @@ public sealed class DataTierFailover(DataTierLayout layout, Action<FailoverStep>
 
         // 7. Check, do not assume.
         clock.Restart();
-        var final = await ReplicaStatus.ReadAsync(oldRoot, ct).ConfigureAwait(false);
+        var final = await ReplicaThreadStatus.ReadAsync(oldRoot, ct).ConfigureAwait(false);
         var readOnly = await DataTierSetup.ReadGlobalVariableAsync(oldRoot, "read_only", ct).ConfigureAwait(false);
         var primaryReadOnly = await DataTierSetup.ReadGlobalVariableAsync(newRoot, "read_only", ct).ConfigureAwait(false);
         var replicating = final is { IoThreadRunning: true, SqlThreadRunning: true } && final.MasterPort == newPrimary.Port;

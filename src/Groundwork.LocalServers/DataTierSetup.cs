@@ -150,7 +150,7 @@ public sealed class DataTierSetup
     private async Task PointReplicaAtPrimaryAsync(bool requireIoThread, CancellationToken ct)
     {
         await using var root = await _layout.Replica.OpenRootConnectionAsync(ct).ConfigureAwait(false);
-        var status = await ReplicaStatus.ReadAsync(root, ct).ConfigureAwait(false);
+        var status = await ReplicaThreadStatus.ReadAsync(root, ct).ConfigureAwait(false);
 
         if (status is null)
         {
@@ -198,7 +198,7 @@ public sealed class DataTierSetup
         try
         {
             await using var root = await _layout.Replica.OpenRootConnectionAsync(ct).ConfigureAwait(false);
-            var status = await ReplicaStatus.ReadAsync(root, ct).ConfigureAwait(false);
+            var status = await ReplicaThreadStatus.ReadAsync(root, ct).ConfigureAwait(false);
             return status is { IoThreadRunning: true, SqlThreadRunning: true };
         }
         catch (MySqlException)
@@ -236,7 +236,7 @@ public sealed class DataTierSetup
         }
     }
 
-    private bool PointsAtPrimary(ReplicaStatus? status) =>
+    private bool PointsAtPrimary(ReplicaThreadStatus? status) =>
         status is not null
         && status.MasterHost == "127.0.0.1"
         && status.MasterPort == _layout.Primary.Port
@@ -252,7 +252,7 @@ public sealed class DataTierSetup
         var deadline = DateTime.UtcNow + ReplicationStartTimeout;
         while (true)
         {
-            var status = await ReplicaStatus.ReadAsync(root, ct).ConfigureAwait(false)
+            var status = await ReplicaThreadStatus.ReadAsync(root, ct).ConfigureAwait(false)
                 ?? throw new InvalidOperationException("The replica has no replication configured.");
             if (status.SqlRunning == "No" && status.LastSqlError.Length > 0)
                 throw new InvalidOperationException($"Replication stopped on the replica: {status.LastSqlError}");

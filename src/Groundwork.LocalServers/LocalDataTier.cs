@@ -19,9 +19,9 @@ public sealed class LocalDataTier : IAsyncDisposable
 
     // One lock for all start/kill operations: fault injection from parallel tests must not interleave.
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private ChildProcess? _primary;
-    private ChildProcess? _replica;
-    private ChildProcess? _redis;
+    private ServerProcess? _primary;
+    private ServerProcess? _replica;
+    private ServerProcess? _redis;
 
     private LocalDataTier(DataTierLayout layout)
     {
@@ -135,12 +135,12 @@ public sealed class LocalDataTier : IAsyncDisposable
     private async Task StartReplicaProcessAsync(CancellationToken ct) =>
         _replica ??= await StartMariaDbAsync(Layout.Replica, ct).ConfigureAwait(false);
 
-    private static async Task<ChildProcess> StartMariaDbAsync(MariaDbInstance instance, CancellationToken ct)
+    private static async Task<ServerProcess> StartMariaDbAsync(MariaDbInstance instance, CancellationToken ct)
     {
         instance.WriteConfig();
         await instance.InitializeAsync(ct).ConfigureAwait(false);
         await StaleServer.StopAsync(instance.PidFile, instance.DefaultsFile).ConfigureAwait(false);
-        var process = ChildProcess.Start(instance.ToString(), instance.ServerExecutable, instance.ServerArguments, instance.InstanceDirectory);
+        var process = ServerProcess.Start(instance.ToString(), instance.ServerExecutable, instance.ServerArguments, instance.InstanceDirectory);
         try
         {
             await WaitUntilAsync(process, instance.ToString(), instance.IsAcceptingConnectionsAsync, () => instance.ReadErrorLogTail(), ct).ConfigureAwait(false);
@@ -160,7 +160,7 @@ public sealed class LocalDataTier : IAsyncDisposable
         redis.WriteConfig();
         // The marker is "--dir <directory>": unique to this tier, unlike the port which a new layout may reuse.
         await StaleServer.StopAsync(redis.PidFile, redis.WorkingDirectory).ConfigureAwait(false);
-        var process = ChildProcess.Start(
+        var process = ServerProcess.Start(
             "redis-server",
             redis.ServerExecutable,
             [.. redis.ServerArguments, "--logfile", redis.LogFile, "--pidfile", redis.PidFile],
@@ -178,7 +178,7 @@ public sealed class LocalDataTier : IAsyncDisposable
     }
 
     private static async Task WaitUntilAsync(
-        ChildProcess process, string name, Func<CancellationToken, Task<bool>> isReady, Func<string> logTail, CancellationToken ct)
+        ServerProcess process, string name, Func<CancellationToken, Task<bool>> isReady, Func<string> logTail, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + StartTimeout;
         while (!await isReady(ct).ConfigureAwait(false))
@@ -191,7 +191,7 @@ public sealed class LocalDataTier : IAsyncDisposable
         }
     }
 
-    private static async Task KillAsync(ChildProcess? process)
+    private static async Task KillAsync(ServerProcess? process)
     {
         if (process is not null) await process.DisposeAsync().ConfigureAwait(false);
     }

@@ -84,7 +84,7 @@ public sealed class MariaDbInstance
         if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         if (Directory.Exists(DataDirectory)) Directory.Delete(DataDirectory, recursive: true); // empty or half-made
 
-        var result = await ChildProcess.RunToEndAsync(
+        var result = await ServerProcess.RunToEndAsync(
             ExecutableLocator.Find("mariadb-install-db"),
             [
                 $"--defaults-file={DefaultsFile}",

@@ -1,3 +1,4 @@
+using CliWrap.Buffered;
 using Groundwork.ServiceDefaults.Data;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Configuration;
@@ -43,25 +44,21 @@ public sealed class MigrateCommandTests(ApiTierFixture tier)
 {
     private static async Task<(int ExitCode, string Output, string Error)> MigrateAsync(Dictionary<string, string> environment)
     {
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Groundwork.Api.dll"));
-        start.ArgumentList.Add("migrate");
-        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output, await error);
+        var result = await CliWrap.Cli.Wrap("dotnet")
+            .WithArguments([Path.Combine(AppContext.BaseDirectory, "Groundwork.Api.dll"), "migrate"])
+            .WithWorkingDirectory(AppContext.BaseDirectory)
+            .WithEnvironmentVariables(variables =>
+            {
+                variables.Set("DOTNET_ENVIRONMENT", "Production").Set("Logging__LogLevel__Default", "Warning");
+                foreach (var (key, value) in environment)
+                {
+                    variables.Set(key, value);
+                }
+            })
+            .WithValidation(CliWrap.CommandResultValidation.None)
+            .ExecuteBufferedAsync(timeout.Token);
+        return (result.ExitCode, result.StandardOutput, result.StandardError);
     }
 
     [Fact]

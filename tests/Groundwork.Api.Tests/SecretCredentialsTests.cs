@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.Runtime;
 using Groundwork.LocalServers;
+using Groundwork.SecretsManager;
 using Groundwork.ServiceDefaults.Data;
 using Groundwork.ServiceDefaults.Data.Credentials;
 using Microsoft.Extensions.Configuration;

@@ -1,3 +1,4 @@
+using Groundwork.Deploy.Environments;
 using Groundwork.Deploy.Artifacts;
 using Groundwork.Deploy.Aws;
 using Groundwork.Deploy.History;
@@ -11,7 +12,7 @@ namespace Groundwork.Deploy.Tests;
 /// </summary>
 public sealed class AwsDeployStatesTests
 {
-    private static AwsEnvironment Staging => AwsEnvironment.Load(new Repository(ToolProcess.RepoRoot), "staging");
+    private static AwsEnvironment Staging => AwsEnvironment.Load(new Repository(ToolProcess.RepoRoot), DeployEnvironment.Staging);
 
     private static int Index(IReadOnlyList<string> events, string prefix)
     {
@@ -48,7 +49,7 @@ public sealed class AwsDeployStatesTests
         Assert.True(Index(events, "create Groundwork-staging-StaticSite") > app);
         Assert.True(Index(events, "site-sync <html>1.4.2</html>") < Index(events, "invalidate"));
         Assert.Equal(["1.4.2", "1.4.2"], aws.InService().Select(i => i.Version));
-        Assert.Equal("1.4.2", new DeploymentHistory(aws.StateDirectory).Current("staging")!.Version);
+        Assert.Equal("1.4.2", new DeploymentHistory(aws.StateDirectory).Current(DeployEnvironment.Staging)!.Version);
     }
 
     [Fact]
@@ -103,7 +104,7 @@ public sealed class AwsDeployStatesTests
         Assert.StartsWith("groundwork-deploy: step 1 (Check that groundwork-1.4.2.tar.gz", Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
         Assert.Empty(aws.Events());
         Assert.Equal(["1.4.1", "1.4.1"], aws.InService().Select(i => i.Version));
-        Assert.Null(new DeploymentHistory(aws.StateDirectory).Current("staging"));
+        Assert.Null(new DeploymentHistory(aws.StateDirectory).Current(DeployEnvironment.Staging));
     }
 
     [Fact]
@@ -177,7 +178,7 @@ public sealed class AwsDeployStatesTests
         Assert.True(run.ExitCode == 0, run.Error + run.Output);
         Assert.Contains($"Rolling staging back from {Current} to {previous}", run.Output);
         Assert.Equal([previous, previous], aws.InService().Select(i => i.Version));
-        Assert.Equal(previous, history.Current("staging")!.Version);
+        Assert.Equal(previous, history.Current(DeployEnvironment.Staging)!.Version);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
+using Groundwork.Deploy.Environments;
 using Groundwork.Deploy.Aws;
 
 namespace Groundwork.Deploy.Tests;
@@ -11,7 +12,7 @@ namespace Groundwork.Deploy.Tests;
 /// </summary>
 public sealed class AwsPlanScriptTests
 {
-    private static AwsEnvironment Staging => AwsEnvironment.Load(new Repository(ToolProcess.RepoRoot), "staging");
+    private static AwsEnvironment Staging => AwsEnvironment.Load(new Repository(ToolProcess.RepoRoot), DeployEnvironment.Staging);
 
     [Fact]
     public void Migrate_runs_the_artifacts_app_against_the_primary_with_secret_ids_and_no_password()

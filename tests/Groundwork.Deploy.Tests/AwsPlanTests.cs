@@ -1,4 +1,5 @@
 using System.Text;
+using Groundwork.Deploy.Environments;
 using Groundwork.Deploy.Aws;
 
 namespace Groundwork.Deploy.Tests;
@@ -6,7 +7,8 @@ namespace Groundwork.Deploy.Tests;
 /// <summary>staging/production: the plan as data, the dry run, and the fail-fast without credentials.</summary>
 public sealed class AwsPlanTests
 {
-    private static AwsEnvironment Load(string name) => AwsEnvironment.Load(new Repository(ToolProcess.RepoRoot), name);
+    private static AwsEnvironment Load(string name) =>
+        AwsEnvironment.Load(new Repository(ToolProcess.RepoRoot), DeployEnvironment.Find(name, DeployEnvironment.AwsApplications)!);
 
     [Theory]
     [InlineData("staging")]

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Groundwork.Deploy.Cost;
+using Groundwork.Cost;
 
 namespace Groundwork.Deploy.Tests;
 

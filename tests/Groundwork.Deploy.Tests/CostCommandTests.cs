@@ -8,7 +8,7 @@ namespace Groundwork.Deploy.Tests;
 /// </summary>
 public sealed class CostCommandTests
 {
-    private static readonly IReadOnlyDictionary<string, double> Budgets = Groundwork.Deploy.Cost.CostBudgets.MonthlyUsd;
+    private static readonly IReadOnlyDictionary<string, double> Budgets = Groundwork.Cost.CostBudgets.MonthlyUsd;
 
     // The base size's report, synthesized once for the tests of this class (a synth is ~15 s of jsii).
     private static readonly Lazy<Task<JsonNode>> BaseReport = new(() => CostJsonAsync());

@@ -1,6 +1,8 @@
 using Groundwork.Deploy.Local;
 using Groundwork.Testing;
 
+using Groundwork.LocalServers;
+
 namespace Groundwork.Deploy.Tests;
 
 /// <summary>

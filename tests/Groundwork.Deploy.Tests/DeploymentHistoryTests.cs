@@ -1,3 +1,4 @@
+using Groundwork.Deploy.Environments;
 using Groundwork.LocalServers;
 using Groundwork.Deploy.History;
 using Groundwork.Deploy.Local;
@@ -22,12 +23,12 @@ public sealed class DeploymentHistoryTests : IDisposable
         history.Append(new DeploymentRecord("staging", "1.1", "ci", T0.AddHours(2), true)); // a re-deploy of the same version
         history.Append(new DeploymentRecord("staging", "1.2", "ana", T0.AddHours(3), false, "never healthy"));
 
-        Assert.Equal("1.1", history.Current("staging")!.Version);
-        Assert.Equal("1.0", history.Previous("staging")!.Version);
-        Assert.Equal("0.9", history.Current("production")!.Version);
-        Assert.Null(history.Previous("production"));
-        Assert.Null(history.Current("local"));
-        Assert.Equal(4, history.Of("staging").Count);
+        Assert.Equal("1.1", history.Current(DeployEnvironment.Staging)!.Version);
+        Assert.Equal("1.0", history.Previous(DeployEnvironment.Staging)!.Version);
+        Assert.Equal("0.9", history.Current(DeployEnvironment.Production)!.Version);
+        Assert.Null(history.Previous(DeployEnvironment.Production));
+        Assert.Null(history.Current(DeployEnvironment.Local));
+        Assert.Equal(4, history.Of(DeployEnvironment.Staging).Count);
     }
 
     [Fact]

@@ -5,6 +5,8 @@ using Groundwork.Deploy.Local;
 using Xunit.Abstractions;
 using Groundwork.Workspace;
 
+using Groundwork.LocalServers;
+
 namespace Groundwork.Deploy.Tests;
 
 /// <summary>

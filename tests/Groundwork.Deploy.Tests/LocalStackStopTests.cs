@@ -2,6 +2,8 @@ using Groundwork.Deploy.Local;
 using Groundwork.Testing;
 using Xunit.Abstractions;
 
+using Groundwork.LocalServers;
+
 namespace Groundwork.Deploy.Tests;
 
 /// <summary>

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Groundwork.Deploy.Processes;
 
 namespace Groundwork.Deploy.Tests;
 
@@ -12,13 +12,10 @@ internal static class PlanScript
     {
         var file = Path.Combine(workDirectory, "step.sh");
         File.WriteAllText(file, script);
-        var start = new ProcessStartInfo("bash", [file]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["PATH"] = $"{fakeBin}:/usr/bin:/bin";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr.Result);
+        // Synchronous for the fake accounts' constructors and helpers; the tool's runner (CliWrap) never captures a context.
+        var result = ProcessRunner.RunAsync("bash", [file], environment: new Dictionary<string, string?> { ["PATH"] = $"{fakeBin}:/usr/bin:/bin" })
+            .GetAwaiter().GetResult();
+        return (result.ExitCode, result.Output + result.Error);
     }
 
     /// <summary>The calls a fake command recorded in its log ("command args…" a line), oldest first.</summary>
@@ -28,8 +25,7 @@ internal static class PlanScript
     /// <summary>Runs a real tool (tar, to build a fake account's artifact) and fails the test if it fails.</summary>
     public static void Exec(string file, string[] args)
     {
-        using var process = Process.Start(new ProcessStartInfo(file, args))!;
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} failed");
+        var result = ProcessRunner.RunAsync(file, args).GetAwaiter().GetResult();
+        if (!result.Succeeded) throw new InvalidOperationException($"{file} failed: {result.LastLine}");
     }
 }

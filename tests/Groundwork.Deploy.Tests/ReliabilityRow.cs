@@ -9,7 +9,7 @@ namespace Groundwork.Deploy.Tests;
 public static class ReliabilityRow
 {
     public static void WriteRollingDeploy(long requests, long failed, string failedDetail, string dataLost, bool kept, string notes) =>
-        ReliabilityResults.Record(new ScenarioResult(
+        ReliabilityResults.Record(new ReliabilityScenarioResult(
             9,
             "Rolling deploy under load: 0 failed requests, 0 lost clicks",
             "`deploy --env local` of a new artifact: every instance replaced one at a time (start new, healthy, register at the edge, deregister + drain old, SIGTERM) while 4 clients follow a link through the edge",

@@ -39,7 +39,7 @@ public sealed class AttackTests(AbuseStack stack, ITestOutputHelper output)
             {
                 output.WriteLine(note);
             }
-            ReliabilityResults.Record(new ScenarioResult(8,
+            ReliabilityResults.Record(new ReliabilityScenarioResult(8,
                 "Attacks: forged/expired/wrong-signer/wrong-kid/alg-confusion tokens → 401; client x-amzn-oidc-* never reach an instance; SQL injection changes nothing; open redirect refused; creation limit holds across instances; javascript:/data:/credential URLs refused",
                 "hand-made attack requests through the edge and straight to an instance",
                 _attempts, _broken.Count, string.Join("; ", _broken.Take(5)),
@@ -60,6 +60,12 @@ public sealed class AttackTests(AbuseStack stack, ITestOutputHelper output)
         }
     }
 
+    /// <summary>What the local edge signs as (its ALB ARN, Cognito issuer and client id), for tokens an attacker forges.</summary>
+    private static readonly AlbTokens LocalAlb = new(
+        "arn:aws:elasticloadbalancing:local:000000000000:loadbalancer/app/groundwork-local/0123456789abcdef",
+        "https://cognito-idp.local.amazonaws.com/local_groundwork",
+        "groundwork-local");
+
     private async Task<string> ForgedTokensAsync()
     {
         using var admin = stack.CreateEdgeClient(new CookieContainer());
@@ -78,14 +84,14 @@ public sealed class AttackTests(AbuseStack stack, ITestOutputHelper output)
         var forged = new Dictionary<string, string>
         {
             ["garbage"] = "not-a-token",
-            ["alg none"] = AlbTokens.WithAlg("none", kid),
-            ["forged (attacker's key, the ALB's kid)"] = AlbTokens.Signed(attacker, kid),
-            ["wrong kid (attacker's key and kid)"] = AlbTokens.Signed(attacker, Guid.NewGuid().ToString()),
-            ["wrong signer"] = AlbTokens.Signed(attacker, kid, signer: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/evil/0000000000000000"),
-            ["alg confusion HS256 keyed with the ALB public key"] = AlbTokens.WithAlg("HS256", kid, hmacKey: Encoding.ASCII.GetBytes(pem)),
-            ["alg confusion RS256"] = AlbTokens.WithAlg("RS256", kid, rsa: rsa),
-            ["non-admin's genuine token with the email changed to the admin's"] = AlbTokens.WithPayload(genuineUser, "admin@example.com"),
-            ["path traversal kid"] = AlbTokens.Signed(attacker, "../../_edge/alb-keys/" + kid),
+            ["alg none"] = LocalAlb.CreateWithAlg("none", kid, hmacSecret: null),
+            ["forged (attacker's key, the ALB's kid)"] = LocalAlb.Create(attacker, kid, sub: "attacker"),
+            ["wrong kid (attacker's key and kid)"] = LocalAlb.Create(attacker, Guid.NewGuid().ToString(), sub: "attacker"),
+            ["wrong signer"] = LocalAlb.Create(attacker, kid, sub: "attacker", signer: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/evil/0000000000000000"),
+            ["alg confusion HS256 keyed with the ALB public key"] = LocalAlb.CreateWithAlg("HS256", kid, hmacSecret: Encoding.ASCII.GetBytes(pem)),
+            ["alg confusion RS256"] = LocalAlb.CreateWithAlg("RS256", kid, hmacSecret: null, rsa: rsa),
+            ["non-admin's genuine token with the email changed to the admin's"] = AlbTokens.WithEmail(genuineUser, "admin@example.com"),
+            ["path traversal kid"] = LocalAlb.Create(attacker, "../../_edge/alb-keys/" + kid, sub: "attacker"),
         };
 
         // Control: the genuine token works straight to an instance (so a 401 below is the forgery's doing).

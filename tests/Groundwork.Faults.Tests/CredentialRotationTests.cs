@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
+using CliWrap;
+using CliWrap.Buffered;
 using Groundwork.Faults.Tests.Infrastructure;
 using Groundwork.LocalServers;
 using Groundwork.Testing;
@@ -82,7 +84,7 @@ public sealed class CredentialRotationTests(FaultStack stack, ITestOutputHelper 
             output.WriteLine($"requests {load.Requests} in {clock.Elapsed.TotalSeconds:F0} s, failures: {load.FailureSummary()}, sessions ended {killed}, new sessions {newSessions}, old password: primary {oldOnPrimary}, replica {oldOnReplica}, loss: {loss?.Describe()}");
             var kept = rotation.ExitCode == 0 && load.Failures.Count == 0 && oldOnPrimary == 1045 && oldOnReplica == 1045
                 && killed > 0 && newSessions > 0 && loss is { None: true };
-            ReliabilityResults.Record(new ScenarioResult(11,
+            ReliabilityResults.Record(new ReliabilityScenarioResult(11,
                 "Credential rotation under load: 0 failed requests; the old password is refused afterwards; every acknowledged create present",
                 "`rotate-credentials --env local` (single-user rotation of groundwork_app) during the stream, then every server-side session of the app user ended (KILL CONNECTION) so the pools reconnect",
                 load.Requests, load.Failures.Count, load.FailureSummary(), loss?.Short() ?? "not measured", kept,
@@ -159,24 +161,15 @@ public sealed class CredentialRotationTests(FaultStack stack, ITestOutputHelper 
     private static async Task<(int, string, string, TimeSpan)> RunDeployToolAsync(params string[] arguments)
     {
         var clock = Stopwatch.StartNew();
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-            WorkingDirectory = RepositoryRoot.Current,
-        };
         // tests/Groundwork.Faults.Tests/bin/<configuration>/<tfm>/ → src/Groundwork.Deploy/bin/<configuration>/<tfm>/
         var tfm = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
         var tool = Path.Combine(RepositoryRoot.Current, "src", "Groundwork.Deploy", "bin", tfm.Parent!.Name, tfm.Name, "groundwork-deploy.dll");
-        start.ArgumentList.Add(tool);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr, clock.Elapsed);
+        var result = await Cli.Wrap("dotnet")
+            .WithArguments([tool, .. arguments])
+            .WithWorkingDirectory(RepositoryRoot.Current)
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync(timeout.Token);
+        return (result.ExitCode, result.StandardOutput, result.StandardError, clock.Elapsed);
     }
 }

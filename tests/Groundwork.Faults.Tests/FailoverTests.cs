@@ -60,7 +60,7 @@ public sealed class FailoverTests(FaultStack stack, ITestOutputHelper output)
                 var before = await AppRowsReadAsync(replicaRoot);
                 while (afterFailover.Elapsed < ReplicaBackWithin)
                 {
-                    var status = await ReplicaStatus.ReadAsync(replicaRoot, CancellationToken.None);
+                    var status = await ReplicaThreadStatus.ReadAsync(replicaRoot, CancellationToken.None);
                     replicaThreads = $"Slave_IO_Running {status?.IoRunning}, Slave_SQL_Running {status?.SqlRunning}";
                     appRowsOnNewReplica = await AppRowsReadAsync(replicaRoot) - before;
                     if (status is { IoThreadRunning: true, SqlThreadRunning: true } && appRowsOnNewReplica > 0)
@@ -116,7 +116,7 @@ public sealed class FailoverTests(FaultStack stack, ITestOutputHelper output)
                       $"replica serving again after {replicaServedAfter?.TotalSeconds:F2} s ({appRowsOnNewReplica} app rows read; {replicaThreads}), " +
                       $"caught up {lagAfter.TotalMilliseconds:F0} ms after the load; after: {string.Join(",", writesAfter.Select(s => (int)s))}; loss: {loss?.Describe()}";
         output.WriteLine(summary);
-        ReliabilityResults.Record(new ScenarioResult(12,
+        ReliabilityResults.Record(new ReliabilityScenarioResult(12,
             $"Primary failover: 0 failed reads; writes unavailable for a bounded time (goal ≤ {WriteOutageGoal.TotalSeconds:F0} s) with 503 + Retry-After; 0 acknowledged creates lost; the replica serves reads again within {ReplicaBackWithin.TotalSeconds:F0} s",
             $"`failover --env local` under load: the primary (mariadbd {primaryBefore.ServerId}) made read-only and its sessions ended, the replica caught up (MASTER_GTID_WAIT) and promoted, the primary endpoint moved, the old primary rejoined as a GTID replica, the replica endpoint moved",
             load.Requests + writesAfter.Count, load.Failures.Count, load.FailureSummary(), loss?.Short() ?? "not measured",

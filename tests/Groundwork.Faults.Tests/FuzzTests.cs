@@ -70,7 +70,7 @@ public sealed class FuzzTests(AbuseStack stack, ITestOutputHelper output)
             {
                 output.WriteLine("VIOLATION " + violation);
             }
-            ReliabilityResults.Record(new ScenarioResult(7,
+            ReliabilityResults.Record(new ReliabilityScenarioResult(7,
                 "Bad input fuzz: ≥ 10,000 generated requests on every public and admin endpoint: 0 responses ≥ 500, every error is problem details, healthy after",
                 "CsCheck-generated requests (random/boundary JSON, wrong types, 1 MB and 100,000-deep bodies, invalid UTF-8, path traversal, header abuse, odd methods) straight to api-1 and through the edge (anonymous and as a signed-in admin), raw malformed requests, slow and stalled clients",
                 _requests, _violations.Count, string.Join("; ", _violations.Take(3)),

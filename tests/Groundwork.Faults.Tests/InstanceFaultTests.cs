@@ -46,7 +46,7 @@ public sealed class InstanceFaultTests(FaultStack stack, ITestOutputHelper outpu
             output.WriteLine($"requests {load.Requests}, failures: {load.FailureSummary()}, rejoined {rejoined}, loss: {loss?.Describe()}");
             var failedGets = load.Failures.Count(f => f.Operation != "create");
             var unclearPosts = load.Failures.Count(f => f.Operation == "create" && (f.Status < 500 || !f.IsProblem));
-            ReliabilityResults.Record(new ScenarioResult(4,
+            ReliabilityResults.Record(new ReliabilityScenarioResult(4,
                 "One Api instance killed: 0 failed GETs; failed POSTs say so with a clear status; the instance restarts and rejoins",
                 "SIGKILL of api-1 for ~4 s, then started again by Aspire",
                 load.Requests, load.Failures.Count, load.FailureSummary(),

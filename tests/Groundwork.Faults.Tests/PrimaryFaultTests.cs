@@ -66,7 +66,7 @@ public sealed class PrimaryFaultTests(FaultStack stack, ITestOutputHelper output
             output.WriteLine($"requests {load.Requests}, failures: {load.FailureSummary()}, probes: {string.Join(", ", probes.Select(p => $"{(int)p.Status}/{p.Ms:F0}ms"))}, after: {string.Join(",", writesAfter.Select(s => (int)s))}, loss: {loss?.Describe()}");
             var readFailures = load.Failures.Count(f => f.Operation != "create");
             var badWriteFailures = load.Failures.Count(f => f.Operation == "create" && !(f.Status == 503 && f.HasRetryAfter && f.IsProblem));
-            ReliabilityResults.Record(new ScenarioResult(5,
+            ReliabilityResults.Record(new ReliabilityScenarioResult(5,
                 "Primary killed: writes fail fast (< 2 s) with 503 + Retry-After; reads of known links keep working; writes succeed after it returns; clicks flushed later",
                 "SIGKILL of the primary's mariadbd for ~5 s, then started again by Aspire (nothing else restarted)",
                 load.Requests + probes.Count + writesAfter.Count, load.Failures.Count, load.FailureSummary(), loss?.Short() ?? "not measured",
@@ -141,7 +141,7 @@ public sealed class PrimaryFaultTests(FaultStack stack, ITestOutputHelper output
         {
             await load.StopAsync();
             output.WriteLine($"requests {load.Requests}, failures: {load.FailureSummary()}, burst: {string.Join(", ", burst.GroupBy(b => b.Status).Select(g => $"{g.Count()}× {g.Key} (max {g.Max(x => x.Ms):F0} ms)"))}, live: {liveDuringLock.Count(s => s == HttpStatusCode.OK)}/{liveDuringLock.Count}, loss: {loss?.Describe()}");
-            ReliabilityResults.Record(new ScenarioResult(6,
+            ReliabilityResults.Record(new ReliabilityScenarioResult(6,
                 "Slow database: requests time out cleanly with 503/504 problem details; no thread-pool starvation",
                 "LOCK TABLES links WRITE on the primary for ~4 s under load, plus 40 concurrent creations queued on the lock",
                 load.Requests + burst.Count + liveDuringLock.Count, load.Failures.Count + burst.Count(b => b.Status != 201), string.Join("; ", new[]

@@ -46,7 +46,7 @@ public sealed class RedisFaultTests(FaultStack stack, ITestOutputHelper output)
         {
             await load.StopAsync();
             output.WriteLine($"requests {load.Requests}, failures: {load.FailureSummary()}, limit {limit}, backplane {backplaneRecovered}, loss: {loss?.Describe()}");
-            ReliabilityResults.Record(new ScenarioResult(3,
+            ReliabilityResults.Record(new ReliabilityScenarioResult(3,
                 "Redis killed and restarted: 0 failed redirects or creates; rate limiting degrades to per instance; cache and backplane recover by themselves",
                 "SIGKILL of redis-server for ~5 s, then started again by Aspire (empty: no persistence)",
                 load.Requests, load.Failures.Count, load.FailureSummary(), loss?.Short() ?? "not measured",

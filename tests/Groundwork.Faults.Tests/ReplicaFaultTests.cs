@@ -52,7 +52,7 @@ public sealed class ReplicaFaultTests(FaultStack stack, ITestOutputHelper output
         {
             await load.StopAsync();
             output.WriteLine($"requests {load.Requests}, failures: {load.FailureSummary()}, rows read on the replica after: {replicaReadsAfter}, loss: {loss?.Describe()}");
-            ReliabilityResults.Record(new ScenarioResult(1,
+            ReliabilityResults.Record(new ReliabilityScenarioResult(1,
                 "Replica killed and restarted: 0 failed reads; reads fall back to the primary and return to the replica",
                 "SIGKILL of the replica's mariadbd for ~5 s, then started again by Aspire",
                 load.Requests, load.Failures.Count, load.FailureSummary(), loss?.Short() ?? "not measured",
@@ -116,7 +116,7 @@ public sealed class ReplicaFaultTests(FaultStack stack, ITestOutputHelper output
             await load.StopAsync();
             output.WriteLine($"requests {load.Requests}, failures: {load.FailureSummary()}, sequences {sequences}, broken {broken.Count}: {string.Join("; ", broken.Take(5))}; backwards: {string.Join("; ", load.StatsWentBackwards.Take(5))}; loss: {loss?.Describe()}");
             var requests = load.Requests + sequences * 4;
-            ReliabilityResults.Record(new ScenarioResult(2,
+            ReliabilityResults.Record(new ReliabilityScenarioResult(2,
                 "Replica lagging: read-your-writes holds for 100% of create → follow sequences; stats may lag but never go backwards",
                 "replica SQL thread stopped for 30 s (STOP SLAVE SQL_THREAD) under load",
                 requests, load.Failures.Count + broken.Count,

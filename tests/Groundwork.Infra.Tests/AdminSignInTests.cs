@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Groundwork.Infra.Components;
 
@@ -119,25 +118,18 @@ public sealed class AdminAllowlistTriggerTests : IDisposable
             except Exception as error:
                 print(json.dumps({"allowed": False, "error": str(error)}))
             """;
-        var start = new ProcessStartInfo("python3", ["-c", driver])
+        var result = ExternalTool.Run("python3", ["-c", driver], dir, new Dictionary<string, string?>
         {
-            WorkingDirectory = dir, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        start.Environment["PYTHONPATH"] = dir;
-        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
-        start.Environment["ALLOWED_EMAILS"] = emails;
-        start.Environment["ALLOWED_DOMAINS"] = domains;
-        using var process = Process.Start(start)!;
-        process.StandardInput.Write(Event(trigger, email, verified).ToJsonString());
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(30_000), "python3 did not finish");
-        Assert.True(process.ExitCode == 0, $"python3 exited {process.ExitCode}: {stderr.Result}");
-        var lines = stdout.Result.Trim().Split('\n');
+            ["PYTHONPATH"] = dir,
+            ["PYTHONDONTWRITEBYTECODE"] = "1",
+            ["ALLOWED_EMAILS"] = emails,
+            ["ALLOWED_DOMAINS"] = domains,
+        }, standardInput: Event(trigger, email, verified).ToJsonString(), timeout: TimeSpan.FromSeconds(30));
+        Assert.True(result.ExitCode == 0, $"python3 exited {result.ExitCode}: {result.StandardError}");
+        var lines = result.StandardOutput.Trim().Split('\n');
         var verdict = JsonNode.Parse(lines[^1])!;
         var allowed = (bool)verdict["allowed"]!;
-        return (allowed, allowed ? lines[^1] : stdout.Result);
+        return (allowed, allowed ? lines[^1] : result.StandardOutput);
     }
 
     public void Dispose() => Directory.Delete(dir, recursive: true);

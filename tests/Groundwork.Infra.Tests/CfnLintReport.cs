@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 
 namespace Groundwork.Infra.Tests;
@@ -49,16 +48,11 @@ public sealed class CfnLintReport
 
     private static string Exec(string directory, string[] args, out int exitCode)
     {
-        var start = new ProcessStartInfo(Executable, args) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
         // Loading the custom rule must not leave a __pycache__ in the repository.
-        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        exitCode = process.ExitCode;
+        var result = ExternalTool.Run(Executable, args, directory, new Dictionary<string, string?> { ["PYTHONDONTWRITEBYTECODE"] = "1" });
+        exitCode = result.ExitCode;
         if (exitCode == 1)
-            throw new InvalidOperationException($"cfn-lint {string.Join(' ', args.Take(3))} failed:\n{stderr.Result}");
-        return stdout.Result;
+            throw new InvalidOperationException($"cfn-lint {string.Join(' ', args.Take(3))} failed:\n{result.StandardError}");
+        return result.StandardOutput;
     }
 }

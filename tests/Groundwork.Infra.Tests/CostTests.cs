@@ -1,4 +1,4 @@
-using Groundwork.Deploy.Cost;
+using Groundwork.Cost;
 
 namespace Groundwork.Infra.Tests;
 
@@ -13,7 +13,7 @@ public sealed class CostTests(SynthesizedApp app)
     {
         // A new priced resource type (an interface endpoint, a WAF, OpenSearch…) must get a price before it merges.
         var unpriced = Report().Environments.SelectMany(e => e.Unpriced.Select(l => $"{e.Name}: {l.Item} ({l.Note})")).ToList();
-        Assert.True(unpriced.Count == 0, "Not in src/Groundwork.Deploy/Cost/aws-prices.json:\n" + string.Join("\n", unpriced));
+        Assert.True(unpriced.Count == 0, "Not in src/Groundwork.Cost/aws-prices.json:\n" + string.Join("\n", unpriced));
     }
 
     [Fact]

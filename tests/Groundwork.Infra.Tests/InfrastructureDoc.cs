@@ -113,11 +113,11 @@ public static class InfrastructureDoc
     /// </summary>
     private static void CostSection(SynthesizedApp app, StringBuilder text)
     {
-        var prices = Groundwork.Deploy.Cost.PriceTable.Load();
-        var report = Groundwork.Deploy.Cost.CostReport.Create(prices, Groundwork.Deploy.Cost.CloudAssembly.Read(app.OutDir));
+        var prices = Groundwork.Cost.PriceTable.Load();
+        var report = Groundwork.Cost.CostReport.Create(prices, Groundwork.Cost.CloudAssembly.Read(app.OutDir));
         text.AppendLine("### Monthly cost");
         text.AppendLine();
-        text.AppendLine($"On-demand list prices of {prices.AsOf} (src/Groundwork.Deploy/Cost/{Groundwork.Deploy.Cost.PriceTable.FileName}; {prices.HoursPerMonth:0} hours a month), multiplied with these templates by `dotnet run --project src/Groundwork.Deploy -- cost`. Lines marked *assumed* depend on usage; the figure assumed is in the line. Taxes, support plans and data transfer beyond the free allowances are not included.");
+        text.AppendLine($"On-demand list prices of {prices.AsOf} (src/Groundwork.Cost/{Groundwork.Cost.PriceTable.FileName}; {prices.HoursPerMonth:0} hours a month), multiplied with these templates by `dotnet run --project src/Groundwork.Deploy -- cost`. Lines marked *assumed* depend on usage; the figure assumed is in the line. Taxes, support plans and data transfer beyond the free allowances are not included.");
         text.AppendLine();
         text.Append(report.ToMarkdown());
         text.AppendLine();
@@ -133,7 +133,7 @@ public static class InfrastructureDoc
             var outDir = SynthesizedApp.SynthesizeSize(size);
             try
             {
-                var sized = Groundwork.Deploy.Cost.CostReport.Create(prices, Groundwork.Deploy.Cost.CloudAssembly.Read(outDir), size);
+                var sized = Groundwork.Cost.CostReport.Create(prices, Groundwork.Cost.CloudAssembly.Read(outDir), size);
                 text.AppendLine($"| {size} req/s | {Usd(sized["staging"].MonthlyUsd)} | {Usd(sized["production"].MonthlyUsd)} | {Usd(sized["management"].MonthlyUsd)} |");
             }
             finally

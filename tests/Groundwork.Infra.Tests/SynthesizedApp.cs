@@ -91,14 +91,10 @@ public sealed class SynthesizedApp : IDisposable
 
     internal static string Run(string dir, string file, string[] args)
     {
-        var start = new ProcessStartInfo(file, args) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {process.ExitCode}:\n{stderr.Result}");
-        return stdout.Result;
+        var result = ExternalTool.Run(file, args, dir);
+        if (result.ExitCode != 0)
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {result.ExitCode}:\n{result.StandardError}");
+        return result.StandardOutput;
     }
 
     public void Dispose()

@@ -89,7 +89,7 @@ public sealed class TlsTests(TierFixture fixture) : IClassFixture<TierFixture>
     public async Task Replication_runs_over_TLS_with_the_primary_certificate_verified()
     {
         await using var root = await Tier.Layout.Replica.OpenRootConnectionAsync(default);
-        var status = await ReplicaStatus.ReadAsync(root, default);
+        var status = await ReplicaThreadStatus.ReadAsync(root, default);
         Assert.NotNull(status);
         Assert.Equal("Yes", status.SslAllowed);
         Assert.Equal("Yes", status.SslVerifyServerCert);

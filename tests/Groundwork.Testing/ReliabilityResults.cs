@@ -5,7 +5,7 @@ using Groundwork.Workspace;
 namespace Groundwork.Testing;
 
 /// <summary>One promise of issue 7 as measured by one run of its scenario (a row of docs/reliability.md).</summary>
-public sealed record ScenarioResult(
+public sealed record ReliabilityScenarioResult(
     int Number,
     string Promise,
     string Injected,
@@ -29,21 +29,21 @@ public static class ReliabilityResults
 
     public static string Directory => Path.Combine(RepositoryRoot.Current, "artifacts", "reliability");
 
-    public static void Record(ScenarioResult result) =>
+    public static void Record(ReliabilityScenarioResult result) =>
         Write($"{result.Number.ToString(CultureInfo.InvariantCulture)}.json", JsonSerializer.Serialize(result, Json));
 
     /// <summary>An extra finding of a scenario measured by a separate test (appended to that scenario's notes).</summary>
     public static void RecordNote(int number, string note) => Write($"{number.ToString(CultureInfo.InvariantCulture)}.note", note);
 
-    public static IReadOnlyDictionary<int, ScenarioResult> Rows()
+    public static IReadOnlyDictionary<int, ReliabilityScenarioResult> Rows()
     {
         lock (Gate)
         {
             return System.IO.Directory.Exists(Directory)
                 ? System.IO.Directory.EnumerateFiles(Directory, "*.json")
-                    .Select(f => JsonSerializer.Deserialize<ScenarioResult>(File.ReadAllText(f), Json)!)
+                    .Select(f => JsonSerializer.Deserialize<ReliabilityScenarioResult>(File.ReadAllText(f), Json)!)
                     .ToDictionary(r => r.Number)
-                : new Dictionary<int, ScenarioResult>();
+                : new Dictionary<int, ReliabilityScenarioResult>();
         }
     }
 

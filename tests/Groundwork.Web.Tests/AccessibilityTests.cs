@@ -19,7 +19,7 @@ public sealed class AccessibilityTests(WebStack web)
     {
         var session = await web.OpenAsync(name, new() { ColorScheme = scheme, ViewportSize = viewport });
         // An init script is not subject to the page's CSP (script-src 'self'), so the CSP stays as deployed.
-        await session.Context.AddInitScriptAsync(scriptPath: RepositoryPaths.AxeScript);
+        await session.Context.AddInitScriptAsync(scriptPath: WebTestPaths.AxeScript);
         return session;
     }
 
@@ -83,7 +83,7 @@ public sealed class AccessibilityTests(WebStack web)
             await Expect(page.Locator("svg.chart")).ToBeVisibleAsync();
             await AssertNoViolationsAsync(page, "link page");
 
-            await EdgeSignIn.SignInAsync(page);
+            await BrowserSignIn.SignInAsync(page);
             await Expect(page.Locator("#links-table tbody tr").First).ToBeVisibleAsync();
             await AssertNoViolationsAsync(page, "admin console");
             await page.Locator("#links-table tbody tr").First.GetByRole(AriaRole.Button, new() { Name = "Delete" }).First.ClickAsync();
@@ -140,7 +140,7 @@ public sealed class AccessibilityTests(WebStack web)
             Assert.InRange(chartWidth, 200, 360);
             await AssertNoViolationsAsync(page, "link page at 360 px");
 
-            await EdgeSignIn.SignInAsync(page);
+            await BrowserSignIn.SignInAsync(page);
             Assert.True(await page.EvaluateAsync<bool>(fits), "admin console scrolls sideways at 360 px (its tables scroll inside their box)");
         });
         session.AssertCleanRun(web.EdgeUrl);

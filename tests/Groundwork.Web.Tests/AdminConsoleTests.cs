@@ -17,7 +17,7 @@ public sealed class AdminConsoleTests(WebStack web)
         await using var session = await web.OpenAsync(nameof(An_admin_disables_a_link_after_confirming_and_the_audit_log_shows_it));
         await session.RunAsync(async page =>
         {
-            await EdgeSignIn.SignInAsync(page);
+            await BrowserSignIn.SignInAsync(page);
             await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Sign out" })).ToBeVisibleAsync();
 
             await page.GetByLabel("Slug").FillAsync(slug);
@@ -62,7 +62,7 @@ public sealed class AdminConsoleTests(WebStack web)
 
             var audit = page.Locator($"#audit-table tr[data-action='disable'][data-slug='{slug}']");
             await Expect(audit).ToHaveCountAsync(1);
-            await Expect(audit).ToContainTextAsync(EdgeSignIn.AdminEmail);
+            await Expect(audit).ToContainTextAsync(BrowserSignIn.AdminEmail);
             await Expect(audit).ToContainTextAsync("disabled: false → true");
 
             // Enable brings the redirect back; delete removes the link; both are audited.
@@ -97,7 +97,7 @@ public sealed class AdminConsoleTests(WebStack web)
         await using var session = await web.OpenAsync(nameof(Search_by_url_substring_finds_only_matching_links));
         await session.RunAsync(async page =>
         {
-            await EdgeSignIn.SignInAsync(page);
+            await BrowserSignIn.SignInAsync(page);
             await page.GetByLabel("URL contains").FillAsync(marker);
             await page.GetByLabel("URL contains").PressAsync("Enter");
             await Expect(page.Locator("#links-status")).ToHaveTextAsync("2 links found.");
@@ -116,9 +116,9 @@ public sealed class AdminConsoleTests(WebStack web)
         await session.RunAsync(async page =>
         {
             await page.GotoAsync(path);
-            await page.GetByLabel("Email").FillAsync(EdgeSignIn.AdminEmail);
+            await page.GetByLabel("Email").FillAsync(BrowserSignIn.AdminEmail);
             await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-            await Expect(page.GetByTestId("signed-in-as")).ToHaveTextAsync(EdgeSignIn.AdminEmail);
+            await Expect(page.GetByTestId("signed-in-as")).ToHaveTextAsync(BrowserSignIn.AdminEmail);
         });
     }
 
@@ -128,10 +128,10 @@ public sealed class AdminConsoleTests(WebStack web)
         await using var session = await web.OpenAsync(nameof(Signing_out_ends_the_session));
         await session.RunAsync(async page =>
         {
-            await EdgeSignIn.SignInAsync(page);
+            await BrowserSignIn.SignInAsync(page);
             await page.GetByRole(AriaRole.Link, new() { Name = "Sign out" }).ClickAsync();
             await page.WaitForURLAsync(web.EdgeUrl.ToString());
-            var response = await page.GotoAsync(EdgeSignIn.ConsoleEntry);
+            var response = await page.GotoAsync(BrowserSignIn.ConsoleEntry);
             Assert.Contains("/_edge/signin", page.Url);
             Assert.Equal(200, response!.Status);
             // The console's API is closed without a session, whatever the page does.

@@ -59,7 +59,7 @@ public sealed class BrowserSession : IAsyncDisposable
         }
         catch
         {
-            var directory = Path.Combine(RepositoryPaths.TestResults, "failures");
+            var directory = Path.Combine(WebTestPaths.TestResults, "failures");
             Directory.CreateDirectory(directory);
             var file = Path.Combine(directory, $"{testName}-{DateTime.UtcNow:HHmmss}.png");
             try

@@ -16,15 +16,15 @@ public sealed class ScreenshotTests(WebStack web)
 
     private static async Task SaveAsync(IPage page, string name, bool forDocs = true)
     {
-        var directory = Path.Combine(RepositoryPaths.TestResults, "screenshots");
+        var directory = Path.Combine(WebTestPaths.TestResults, "screenshots");
         Directory.CreateDirectory(directory);
         var file = Path.Combine(directory, name + ".png");
         await page.ScreenshotAsync(new() { Path = file, FullPage = true, Animations = ScreenshotAnimations.Disabled });
         Assert.True(new FileInfo(file).Length > 5_000, $"{name}.png is suspiciously small");
         if (UpdateDocs && forDocs)
         {
-            Directory.CreateDirectory(RepositoryPaths.Screenshots);
-            File.Copy(file, Path.Combine(RepositoryPaths.Screenshots, name + ".png"), overwrite: true);
+            Directory.CreateDirectory(WebTestPaths.Screenshots);
+            File.Copy(file, Path.Combine(WebTestPaths.Screenshots, name + ".png"), overwrite: true);
         }
     }
 
@@ -64,7 +64,7 @@ public sealed class ScreenshotTests(WebStack web)
             await Expect(page.Locator("svg.chart rect.bar")).ToHaveCountAsync(1);
             await SaveAsync(page, "stats");
 
-            await EdgeSignIn.SignInAsync(page);
+            await BrowserSignIn.SignInAsync(page);
             var row = page.Locator($"#links-table tr[data-slug='{featured.Slug}']");
             await row.GetByRole(AriaRole.Button, new() { Name = $"Disable /{featured.Slug}" }).ClickAsync();
             await page.GetByTestId("confirm").ClickAsync();
@@ -90,7 +90,7 @@ public sealed class ScreenshotTests(WebStack web)
             await page.GotoAsync($"/s/{featured.Slug}");
             await Expect(page.Locator("svg.chart rect.bar")).ToHaveCountAsync(1);
             await SaveAsync(page, "stats-phone", forDocs: false);
-            await EdgeSignIn.SignInAsync(page);
+            await BrowserSignIn.SignInAsync(page);
             await Expect(page.Locator("#links-table tbody tr").First).ToBeVisibleAsync();
             await SaveAsync(page, "admin-phone", forDocs: false);
         });

@@ -59,7 +59,7 @@ public class WebStack : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        RepositoryPaths.EnsureWebBuilt();
+        WebTestPaths.EnsureWebBuilt();
         if (!File.Exists(ChromiumPath))
         {
             throw new InvalidOperationException($"Chromium not found at {ChromiumPath}: `apt-get install -y chromium` (or set GROUNDWORK_CHROMIUM).");
@@ -98,12 +98,12 @@ public class WebStack : IAsyncLifetime
         BrowserSession.OpenAsync(this, testName, options);
 
     /// <summary>Creates a link through the public API (setup that is not itself under test).</summary>
-    public async Task<CreatedLink> CreateLinkAsync(string url, string? slug = null)
+    public async Task<CreatedLinkJson> CreateLinkAsync(string url, string? slug = null)
     {
         using var client = Stack.CreateEdgeClient();
         using var response = await client.PostAsJsonAsync("/api/links", new { url, slug });
         Assert.True(response.IsSuccessStatusCode, $"creating a link failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        return (await response.Content.ReadFromJsonAsync<CreatedLink>(JsonSerializerOptions.Web))!;
+        return (await response.Content.ReadFromJsonAsync<CreatedLinkJson>(JsonSerializerOptions.Web))!;
     }
 
     /// <summary>GET of a short link without following it: what a client sees from the edge.</summary>
@@ -136,4 +136,5 @@ public class WebStack : IAsyncLifetime
     public static string UniqueSlug(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 64)];
 }
 
-public sealed record CreatedLink(string Slug, string Url, string ShortUrl, DateTime CreatedAt);
+/// <summary>The 201 body of POST /api/links as the browser tests read it back (the Api's own type is CreatedLink).</summary>
+public sealed record CreatedLinkJson(string Slug, string Url, string ShortUrl, DateTime CreatedAt);

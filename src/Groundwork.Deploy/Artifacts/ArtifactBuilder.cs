@@ -42,7 +42,20 @@ internal sealed class ArtifactBuilder(Repository repository, Action<string> step
             Directory.Delete(directory, recursive: true);
         }
         Directory.CreateDirectory(directory);
+        await PublishApiAsync(git, directory, artifacts, cancellationToken);
+        var webNote = AddContent(directory, version);
 
+        step("Hashing every file into manifest.json");
+        var manifest = new ArtifactManifest(version, git.Commit, git.Dirty, git.CommitTime, DateTimeOffset.UtcNow.Truncate(),
+            RuntimeDescription, webNote, ArtifactManifest.HashTree(directory));
+        manifest.WriteTo(directory);
+        var (archive, webArchive) = await PackAsync(directory, artifacts, version, git.CommitTime, cancellationToken);
+        return new BuiltArtifact(directory, archive, webArchive, manifest, clock.Elapsed);
+    }
+
+    /// <summary>app/: the Api published for linux-x64, framework-dependent, deterministic, stamped with the commit.</summary>
+    private async Task PublishApiAsync(GitState git, string directory, string artifacts, CancellationToken cancellationToken)
+    {
         step($"Publishing src/Groundwork.Api (Release, {RuntimeIdentifier}, framework-dependent)");
         var publish = await ProcessRunner.RunAsync("dotnet",
         [
@@ -60,7 +73,11 @@ internal sealed class ArtifactBuilder(Repository repository, Action<string> step
         {
             throw new DeployException($"dotnet publish failed: {publish.LastLine}");
         }
+    }
 
+    /// <summary>web/, migrations/ and deploy/ next to app/; a note when there is no web build to include.</summary>
+    private string? AddContent(string directory, string version)
+    {
         step("Adding the web build, migrations and deploy templates");
         string? webNote = null;
         if (Directory.Exists(repository.WebDist) && Directory.EnumerateFiles(repository.WebDist, "*", SearchOption.AllDirectories).Any())
@@ -77,15 +94,15 @@ internal sealed class ArtifactBuilder(Repository repository, Action<string> step
             File.Copy(sql, Path.Combine(migrations.FullName, Path.GetFileName(sql)));
         }
         DeployTemplates.WriteTo(Path.Combine(directory, "deploy"), version);
+        return webNote;
+    }
 
-        step("Hashing every file into manifest.json");
-        var manifest = new ArtifactManifest(version, git.Commit, git.Dirty, git.CommitTime, DateTimeOffset.UtcNow.Truncate(),
-            RuntimeDescription, webNote, ArtifactManifest.HashTree(directory));
-        manifest.WriteTo(directory);
-
+    /// <summary>The tarball (and the web build's zip, when there is one), each with its .sha256, dated by the commit.</summary>
+    private async Task<(string Archive, string? WebArchive)> PackAsync(string directory, string artifacts, string version, DateTimeOffset commitTime, CancellationToken cancellationToken)
+    {
         step("Packing the tarball");
         var archive = Path.Combine(artifacts, ArtifactVersion.ArchiveName(version));
-        DeterministicArchive.WriteTarGz(directory, archive, git.CommitTime);
+        DeterministicArchive.WriteTarGz(directory, archive, commitTime);
         await WriteChecksumAsync(archive, cancellationToken);
         string? webArchive = null;
         var web = Path.Combine(directory, "web");
@@ -94,10 +111,10 @@ internal sealed class ArtifactBuilder(Repository repository, Action<string> step
         if (Directory.Exists(web))
         {
             webArchive = oldWebArchive;
-            DeterministicArchive.WriteZip(web, webArchive, git.CommitTime);
+            DeterministicArchive.WriteZip(web, webArchive, commitTime);
             await WriteChecksumAsync(webArchive, cancellationToken);
         }
-        return new BuiltArtifact(directory, archive, webArchive, manifest, clock.Elapsed);
+        return (archive, webArchive);
     }
 
     /// <summary><c>name.sha256</c> next to an archive: "hex  name", as sha256sum writes it and the user data reads it.</summary>

@@ -14,7 +14,7 @@ internal static class ArtifactStore
     {
         if (!ArtifactVersion.IsValid(version))
         {
-            throw new DeployException($"'{version}' is not a valid version.", DeployCli.BadInput);
+            throw new DeployException($"'{version}' is not a valid version.", CliOptions.BadInput);
         }
         var directory = Path.Combine(artifactsDirectory, ArtifactVersion.DirectoryName(version));
         var archive = Path.Combine(artifactsDirectory, ArtifactVersion.ArchiveName(version));

@@ -53,45 +53,15 @@ internal static class ArtifactVerifier
     private static Verification VerifyArchive(string archive)
     {
         var problems = new List<string>();
-        var checksum = archive + ".sha256";
-        if (File.Exists(checksum))
+        if (ChecksumProblem(archive) is { } checksumProblem)
         {
-            var expected = File.ReadAllText(checksum).Split(' ', 2)[0].Trim();
-            using var stream = File.OpenRead(archive);
-            var actual = ArtifactManifest.Hash(stream);
-            if (!string.Equals(expected, actual, StringComparison.OrdinalIgnoreCase))
-            {
-                problems.Add($"SHA-256 of the tarball is {actual[..12]}…, {Path.GetFileName(checksum)} says {expected[..Math.Min(12, expected.Length)]}…");
-            }
+            problems.Add(checksumProblem);
         }
-
-        var found = new List<ArtifactFile>();
-        string? manifestJson = null;
+        List<ArtifactFile> found;
+        string? manifestJson;
         try
         {
-            using var file = File.OpenRead(archive);
-            using var gzip = new GZipStream(file, CompressionMode.Decompress);
-            using var tar = new TarReader(gzip);
-            while (tar.GetNextEntry(copyData: false) is { } entry)
-            {
-                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile))
-                {
-                    continue;
-                }
-                var name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
-                using var data = new MemoryStream();
-                entry.DataStream?.CopyTo(data);
-                if (data.Length != entry.Length)
-                {
-                    throw new EndOfStreamException($"{name} ends early");
-                }
-                if (name == ArtifactManifest.FileName)
-                {
-                    manifestJson = System.Text.Encoding.UTF8.GetString(data.ToArray());
-                    continue;
-                }
-                found.Add(new ArtifactFile(name, data.Length, ArtifactManifest.Hash(data.ToArray())));
-            }
+            (found, manifestJson) = ReadTarball(archive);
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or IOException)
         {
@@ -112,6 +82,53 @@ internal static class ArtifactVerifier
         }
         problems.AddRange(Compare(manifest, found));
         return new Verification(archive, manifest, problems);
+    }
+
+    /// <summary>The tarball against its <c>.sha256</c> (when there is one): null when they agree.</summary>
+    private static string? ChecksumProblem(string archive)
+    {
+        var checksum = archive + ".sha256";
+        if (!File.Exists(checksum))
+        {
+            return null;
+        }
+        var expected = File.ReadAllText(checksum).Split(' ', 2)[0].Trim();
+        using var stream = File.OpenRead(archive);
+        var actual = ArtifactManifest.Hash(stream);
+        return string.Equals(expected, actual, StringComparison.OrdinalIgnoreCase)
+            ? null
+            : $"SHA-256 of the tarball is {actual[..12]}…, {Path.GetFileName(checksum)} says {expected[..Math.Min(12, expected.Length)]}…";
+    }
+
+    /// <summary>Every regular file of the tarball hashed, and manifest.json's text; throws on a truncated or corrupt tarball.</summary>
+    private static (List<ArtifactFile> Found, string? ManifestJson) ReadTarball(string archive)
+    {
+        var found = new List<ArtifactFile>();
+        string? manifestJson = null;
+        using var file = File.OpenRead(archive);
+        using var gzip = new GZipStream(file, CompressionMode.Decompress);
+        using var tar = new TarReader(gzip);
+        while (tar.GetNextEntry(copyData: false) is { } entry)
+        {
+            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile))
+            {
+                continue;
+            }
+            var name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
+            using var data = new MemoryStream();
+            entry.DataStream?.CopyTo(data);
+            if (data.Length != entry.Length)
+            {
+                throw new EndOfStreamException($"{name} ends early");
+            }
+            if (name == ArtifactManifest.FileName)
+            {
+                manifestJson = System.Text.Encoding.UTF8.GetString(data.ToArray());
+                continue;
+            }
+            found.Add(new ArtifactFile(name, data.Length, ArtifactManifest.Hash(data.ToArray())));
+        }
+        return (found, manifestJson);
     }
 
     /// <summary>Listed vs found: missing, changed (size first, since a short file means truncation), unlisted.</summary>

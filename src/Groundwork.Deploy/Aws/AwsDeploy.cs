@@ -4,15 +4,14 @@ using Groundwork.Deploy.Processes;
 namespace Groundwork.Deploy.Aws;
 
 /// <summary>
-/// <c>deploy --env staging|production</c>: checks credentials first (fail at once without them), then runs the
-/// <see cref="AwsDeployPlan"/> steps in order and stops at the first failure. The CloudFormation rolling update itself
+/// <c>deploy --env staging|production</c>: runs the <see cref="AwsDeployPlan"/> steps in order (the caller has
+/// resolved credentials before, <see cref="AwsCredentials.RequireAsync"/>) and stops at the first failure. The CloudFormation rolling update itself
 /// rolls back a version whose instances never signal healthy.
 /// </summary>
 internal static class AwsDeploy
 {
     public static async Task RunAsync(AwsEnvironment environment, string version, TimeSpan migrationTimeout, Action<string> step, CancellationToken cancellationToken)
     {
-        await AwsCredentials.RequireAsync($"deploying to {environment.Name}");
         var repository = Repository.Find();
         var steps = AwsDeployPlan.For(environment, version, migrationTimeout);
         for (var i = 0; i < steps.Count; i++)

@@ -29,15 +29,15 @@ internal sealed record AwsEnvironment(string Name, string Account, string Region
     /// <summary>The SELECT-only analytics user's credentials (DataStack: groundwork/&lt;env&gt;/db/analytics-readonly).</summary>
     public string AnalyticsSecret => $"groundwork/{Name}/db/analytics-readonly";
 
-    public static AwsEnvironment Load(Repository repository, string name)
+    public static AwsEnvironment Load(Repository repository, Environments.DeployEnvironment environment)
     {
-        var path = Path.Combine(repository.Root, "src", "Groundwork.Infra", "environments", name + ".json");
+        var path = Path.Combine(repository.Root, "src", "Groundwork.Infra", "environments", environment.Name + ".json");
         if (!File.Exists(path))
         {
-            throw new Cli.DeployException($"Unknown environment '{name}': {path} does not exist.", Cli.DeployCli.BadInput);
+            throw new Cli.DeployException($"Unknown environment '{environment.Name}': {path} does not exist.", Cli.CliOptions.BadInput);
         }
         using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
-        return new AwsEnvironment(name, json.RootElement.GetProperty("account").GetString()!, json.RootElement.GetProperty("region").GetString()!);
+        return new AwsEnvironment(environment.Name, json.RootElement.GetProperty("account").GetString()!, json.RootElement.GetProperty("region").GetString()!);
     }
 }
 

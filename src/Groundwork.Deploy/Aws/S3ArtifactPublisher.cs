@@ -19,7 +19,7 @@ internal sealed class S3ArtifactPublisher(IAmazonS3 s3, Action<string> step)
     {
         if (!uri.StartsWith("s3://", StringComparison.Ordinal) || uri.Length <= 5)
         {
-            throw new DeployException($"'{uri}' is not an s3://bucket[/prefix] URI.", DeployCli.BadInput);
+            throw new DeployException($"'{uri}' is not an s3://bucket[/prefix] URI.", CliOptions.BadInput);
         }
         var rest = uri[5..];
         var slash = rest.IndexOf('/');
@@ -27,7 +27,7 @@ internal sealed class S3ArtifactPublisher(IAmazonS3 s3, Action<string> step)
         var prefix = slash < 0 ? "" : rest[(slash + 1)..].Trim('/');
         if (bucket.Length is < 3 or > 63)
         {
-            throw new DeployException($"'{bucket}' is not a bucket name.", DeployCli.BadInput);
+            throw new DeployException($"'{bucket}' is not a bucket name.", CliOptions.BadInput);
         }
         return (bucket, prefix);
     }

@@ -1,15 +1,15 @@
 using System.CommandLine;
 using Groundwork.Deploy.Aws;
-using Groundwork.Deploy.Cost;
+using Groundwork.Cost;
 
 namespace Groundwork.Deploy.Cli;
 
 /// <summary>cost: what each environment costs a month, computed from the synthesized templates and the dated price table.</summary>
-internal static partial class DeployCli
+internal static class CostCommand
 {
     internal static readonly string[] CostFormats = ["text", "json"];
 
-    private static Command CostCommand()
+    public static Command Create()
     {
         var format = new Option<string>("--format") { Description = "text or json", DefaultValueFactory = _ => "text" }
             .AcceptOnlyFromAmong(CostFormats);
@@ -26,10 +26,10 @@ internal static partial class DeployCli
         {
             var sizeName = parse.GetValue(size)!;
             if (!System.Text.RegularExpressions.Regex.IsMatch(sizeName, "^[a-z0-9][a-z0-9-]{0,31}$"))
-                throw new DeployException($"'{sizeName}' is not a size name (lower-case letters, digits, '-').", BadInput);
+                throw new DeployException($"'{sizeName}' is not a size name (lower-case letters, digits, '-').", CliOptions.BadInput);
             var existing = parse.GetValue(cdkOut);
             if (existing is not null && sizeName != "base")
-                throw new DeployException("--size synthesizes the app with that size; it cannot be combined with --cdk-out.", BadInput);
+                throw new DeployException("--size synthesizes the app with that size; it cannot be combined with --cdk-out.", CliOptions.BadInput);
             try
             {
                 var prices = PriceTable.Load(parse.GetValue(pricesFile));
@@ -42,7 +42,7 @@ internal static partial class DeployCli
                 {
                     var repository = Repository.Find();
                     if (sizeName != "base" && !Directory.Exists(Path.Combine(repository.Root, "src", "Groundwork.Infra", "environments", "sizes", sizeName)))
-                        throw new DeployException($"no size '{sizeName}': src/Groundwork.Infra/environments/sizes/{sizeName}/ does not exist.", BadInput);
+                        throw new DeployException($"no size '{sizeName}': src/Groundwork.Infra/environments/sizes/{sizeName}/ does not exist.", CliOptions.BadInput);
                     var outDir = Path.Combine(Path.GetTempPath(), $"groundwork-cost-{Guid.NewGuid():N}");
                     try
                     {
@@ -63,7 +63,7 @@ internal static partial class DeployCli
             }
             catch (CostException e)
             {
-                throw new DeployException(e.Message, BadInput);
+                throw new DeployException(e.Message, CliOptions.BadInput);
             }
         });
         return command;

@@ -1,105 +1,18 @@
 using System.CommandLine;
-using Amazon;
-using Amazon.S3;
 using Groundwork.Deploy.Artifacts;
 using Groundwork.Deploy.Aws;
+using Groundwork.Deploy.Environments;
 using Groundwork.Deploy.History;
 using Groundwork.Deploy.Local;
 using Spectre.Console;
 
+using Groundwork.LocalServers;
+
 namespace Groundwork.Deploy.Cli;
 
-/// <summary>publish, deploy, status, rollback, stop: everything that moves an artifact somewhere.</summary>
-internal static partial class DeployCli
+/// <summary>deploy, status, rollback, stop: everything that moves an artifact into an environment or reports on it.</summary>
+internal static class DeploymentCommands
 {
-    public static readonly string[] Environments = ["local", "staging", "production"];
-
-    private static readonly Option<string?> DataDirOption = new("--data-dir")
-    {
-        Description = "Local stack data directory holding stack.json (default: GROUNDWORK_DATA_DIR, else <repo>/.local/data)",
-        Recursive = true,
-    };
-
-    private static readonly Option<string?> StateDirOption = new("--state-dir")
-    {
-        Description = "Where staging/production deploy history is kept (default: GROUNDWORK_DEPLOY_STATE, else <repo>/.local/deployments)",
-        Recursive = true,
-    };
-
-    static partial void AddDeploymentCommands(RootCommand root)
-    {
-        root.Options.Add(DataDirOption);
-        root.Options.Add(StateDirOption);
-        root.Subcommands.Add(PublishCommand());
-        root.Subcommands.Add(DeployCommand());
-        root.Subcommands.Add(StatusCommand());
-        root.Subcommands.Add(RollbackCommand());
-        root.Subcommands.Add(StopCommand());
-    }
-
-    private static Option<string> EnvironmentOption() => new Option<string>("--env")
-    {
-        Description = "Target environment: local, staging or production",
-        Required = true,
-    }.AcceptOnlyFromAmong(Environments);
-
-    private static Command PublishCommand()
-    {
-        var artifact = new Argument<string>("artifact") { Description = "The artifact's .tar.gz (or its folder)" };
-        var to = new Option<string>("--to") { Description = "s3://bucket[/prefix] (the artifacts bucket)", Required = true };
-        var region = new Option<string?>("--region") { Description = "Bucket region (default: AWS_REGION, else eu-west-1)" };
-        var command = new Command("publish", "Upload a verified artifact to the artifacts bucket (idempotent, never overwrites a version)") { artifact, to, region };
-        command.SetAction(async (parse, cancellationToken) =>
-        {
-            var (bucket, prefix) = S3ArtifactPublisher.ParseUri(parse.GetValue(to)!);
-            var archive = Path.GetFullPath(parse.GetValue(artifact)!);
-            if (Directory.Exists(archive))
-            {
-                archive = archive.TrimEnd('/') + ".tar.gz";
-            }
-            var verification = ArtifactVerifier.Verify(archive);
-            if (!verification.Intact)
-            {
-                throw new DeployException($"refusing to publish: {verification.Summary}");
-            }
-            var credentials = await AwsCredentials.RequireAsync($"publishing to s3://{bucket}");
-            var regionName = parse.GetValue(region) ?? Environment.GetEnvironmentVariable("AWS_REGION") ?? "eu-west-1";
-            var config = new AmazonS3Config { RegionEndpoint = RegionEndpoint.GetBySystemName(regionName) };
-            if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_S3")))
-            {
-                // A custom S3 endpoint (the SDK reads AWS_ENDPOINT_URL_S3 itself) is addressed by path, not by bucket host name.
-                config.ForcePathStyle = true;
-            }
-            using var s3 = new AmazonS3Client(credentials, config);
-            var uploaded = await Steps.RunAsync("Publishing", step =>
-                new S3ArtifactPublisher(s3, step).PublishAsync(S3ArtifactPublisher.FilesOf(archive), bucket, prefix, cancellationToken));
-            AnsiConsole.MarkupLineInterpolated($"[green]published[/] {verification.Manifest!.Version} to s3://{bucket}/{prefix} ({uploaded} uploaded)");
-            return 0;
-        });
-        return command;
-    }
-
-    private static Command DeployCommand()
-    {
-        var environment = EnvironmentOption();
-        var version = new Option<string>("--version") { Description = "Artifact version to deploy", Required = true };
-        var dryRun = new Option<bool>("--dry-run") { Description = "Print every step (and synthesize, for AWS) without changing anything" };
-        var noSynth = new Option<bool>("--no-synth") { Description = "With --dry-run: print the steps only, skip the CDK synth" };
-        var healthTimeout = new Option<int>("--health-timeout") { Description = "Seconds a new local instance has to become ready", DefaultValueFactory = _ => 60 };
-        var command = new Command("deploy", "Deploy an artifact version to an environment") { environment, version, dryRun, noSynth, healthTimeout, MigrationTimeoutOption };
-        command.SetAction(async (parse, cancellationToken) =>
-        {
-            var requested = parse.GetValue(version)!;
-            if (!ArtifactVersion.IsValid(requested))
-            {
-                throw new DeployException($"'{requested}' is not a valid version.", BadInput);
-            }
-            var options = new RollingDeployOptions { HealthTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(healthTimeout))) };
-            return await DeployAsync(parse, parse.GetValue(environment)!, requested, parse.GetValue(dryRun), parse.GetValue(noSynth), options, cancellationToken);
-        });
-        return command;
-    }
-
     /// <summary>How long the AWS migrate step may run (an ALTER of a large table takes long; the deploy job allows hours).</summary>
     private static readonly Option<int> MigrationTimeoutOption = new("--migration-timeout")
     {
@@ -119,9 +32,33 @@ internal static partial class DeployCli
         },
     };
 
-    private static Command RollbackCommand()
+    /// <summary>What a deploy or a rollback was asked to do, read from its command line.</summary>
+    private sealed record DeployRequest(DeployEnvironment Environment, string Version, bool DryRun, bool NoSynth, RollingDeployOptions LocalOptions);
+
+    public static Command Deploy()
     {
-        var environment = EnvironmentOption();
+        var environment = CliOptions.DeployTarget();
+        var version = new Option<string>("--version") { Description = "Artifact version to deploy", Required = true };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print every step (and synthesize, for AWS) without changing anything" };
+        var noSynth = new Option<bool>("--no-synth") { Description = "With --dry-run: print the steps only, skip the CDK synth" };
+        var healthTimeout = new Option<int>("--health-timeout") { Description = "Seconds a new local instance has to become ready", DefaultValueFactory = _ => 60 };
+        var command = new Command("deploy", "Deploy an artifact version to an environment") { environment, version, dryRun, noSynth, healthTimeout, MigrationTimeoutOption };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var requested = parse.GetValue(version)!;
+            if (!ArtifactVersion.IsValid(requested))
+            {
+                throw new DeployException($"'{requested}' is not a valid version.", CliOptions.BadInput);
+            }
+            var options = new RollingDeployOptions { HealthTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(healthTimeout))) };
+            return await DeployAsync(parse, new DeployRequest(parse.GetValue(environment)!, requested, parse.GetValue(dryRun), parse.GetValue(noSynth), options), cancellationToken);
+        });
+        return command;
+    }
+
+    public static Command Rollback()
+    {
+        var environment = CliOptions.DeployTarget();
         var dryRun = new Option<bool>("--dry-run") { Description = "Print what the rollback would deploy" };
         var noSynth = new Option<bool>("--no-synth") { Description = "With --dry-run: print the steps only, skip the CDK synth" };
         var versionFile = new Option<string?>("--version-file")
@@ -132,35 +69,34 @@ internal static partial class DeployCli
         command.SetAction(async (parse, cancellationToken) =>
         {
             var env = parse.GetValue(environment)!;
-            var history = HistoryFor(parse, env);
+            var history = CliOptions.HistoryFor(parse, env);
             var previous = history.Previous(env)
                 ?? throw new DeployException($"Nothing to roll back to: {history.Path} records no earlier successful version for {env}.");
             if (parse.GetValue(versionFile) is { } file)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
                 await File.WriteAllTextAsync(file, previous.Version + "\n", cancellationToken);
-                AnsiConsole.MarkupLineInterpolated($"A rollback of {env} deploys {previous.Version} (current {history.Current(env)!.Version}); written to {file}");
+                AnsiConsole.MarkupLineInterpolated($"A rollback of {env.Name} deploys {previous.Version} (current {history.Current(env)!.Version}); written to {file}");
                 return 0;
             }
-            AnsiConsole.MarkupLineInterpolated($"Rolling {env} back from {history.Current(env)!.Version} to {previous.Version} (deployed {previous.At:u} by {previous.By})");
+            AnsiConsole.MarkupLineInterpolated($"Rolling {env.Name} back from {history.Current(env)!.Version} to {previous.Version} (deployed {previous.At:u} by {previous.By})");
             // For staging/production this runs only from a checkout of the previous version's commit (CheckSourceCommitAsync).
-            return await DeployAsync(parse, env, previous.Version, parse.GetValue(dryRun), parse.GetValue(noSynth), new RollingDeployOptions(), cancellationToken);
+            return await DeployAsync(parse, new DeployRequest(env, previous.Version, parse.GetValue(dryRun), parse.GetValue(noSynth), new RollingDeployOptions()), cancellationToken);
         });
         return command;
     }
 
-    private static Command StatusCommand()
+    public static Command Status()
     {
-        var environment = EnvironmentOption();
+        var environment = CliOptions.DeployTarget();
         var command = new Command("status", "What runs where: the environment's current version and its deploy history") { environment };
         command.SetAction(parse =>
         {
             var env = parse.GetValue(environment)!;
-            var history = HistoryFor(parse, env);
-            var records = history.Of(env);
+            var history = CliOptions.HistoryFor(parse, env);
             var current = history.Current(env);
-            AnsiConsole.MarkupLineInterpolated($"{env}: {(current is null ? "no recorded deploy" : $"{current.Version} (deployed {current.At:u} by {current.By})")}");
-            if (env == "local" && LocalDeployment.Read(LocalDataDirectory(parse)) is { } local)
+            AnsiConsole.MarkupLineInterpolated($"{env.Name}: {(current is null ? "no recorded deploy" : $"{current.Version} (deployed {current.At:u} by {current.By})")}");
+            if (env.IsLocal && LocalDeployment.Read(CliOptions.LocalDataDirectory(parse)) is { } local)
             {
                 foreach (var instance in local.Instances)
                 {
@@ -169,7 +105,7 @@ internal static partial class DeployCli
                 }
             }
             // Plain lines, not a table: Jenkins logs and scripts read them.
-            foreach (var record in records.TakeLast(10))
+            foreach (var record in history.Of(env).TakeLast(10))
             {
                 Console.WriteLine($"  {record.At:u}  {record.Version}  by {record.By}  {(record.Succeeded ? "ok" : "failed: " + record.Note)}");
             }
@@ -178,14 +114,13 @@ internal static partial class DeployCli
         return command;
     }
 
-    private static Command StopCommand()
+    public static Command Stop()
     {
-        var environment = new Option<string>("--env") { Description = "Only local", Required = true }.AcceptOnlyFromAmong("local");
+        var environment = CliOptions.Environment([DeployEnvironment.Local], "Only local");
         var command = new Command("stop", "Stop (SIGTERM) the local instances the tool started, e.g. after the AppHost was stopped") { environment };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var dataDirectory = LocalDataDirectory(parse);
-            var local = LocalDeployment.Read(dataDirectory);
+            var local = LocalDeployment.Read(CliOptions.LocalDataDirectory(parse));
             foreach (var instance in local?.Instances ?? [])
             {
                 var stopped = await InstanceProcesses.StopGracefullyAsync(instance.Pid, TimeSpan.FromSeconds(30), cancellationToken);
@@ -196,60 +131,71 @@ internal static partial class DeployCli
         return command;
     }
 
-    private static async Task<int> DeployAsync(ParseResult parse, string env, string version, bool dryRun, bool noSynth,
-        RollingDeployOptions options, CancellationToken cancellationToken)
-    {
-        var repository = Repository.Find();
-        var history = HistoryFor(parse, env);
-        if (env == "local")
-        {
-            var dataDirectory = LocalDataDirectory(parse);
-            var artifact = ArtifactStore.Locate(ArtifactsDirectory(parse, repository), version);
-            if (dryRun)
-            {
-                PrintLocalPlan(dataDirectory, artifact, version);
-                return 0;
-            }
-            try
-            {
-                var result = await Steps.RunAsync($"Deploying {version} to local", step =>
-                    new LocalRollingDeploy(dataDirectory, options, step).DeployAsync(artifact, cancellationToken));
-                history.Append(new DeploymentRecord(env, version, DeploymentHistory.CurrentUser(), DateTimeOffset.UtcNow, true,
-                    $"replaced {string.Join(", ", result.Replaced)}"));
-                AnsiConsole.MarkupLineInterpolated(
-                    $"[green]deployed[/] {version} to local: {result.Instances.Count} instance(s) replaced one at a time in {result.Elapsed.TotalSeconds:F1} s");
-                return 0;
-            }
-            catch (DeployException e)
-            {
-                history.Append(new DeploymentRecord(env, version, DeploymentHistory.CurrentUser(), DateTimeOffset.UtcNow, false, e.Message));
-                throw;
-            }
-        }
+    private static Task<int> DeployAsync(ParseResult parse, DeployRequest request, CancellationToken cancellationToken) =>
+        request.Environment.IsLocal
+            ? DeployLocallyAsync(parse, request, cancellationToken)
+            : DeployToAwsAsync(parse, request, cancellationToken);
 
-        var aws = AwsEnvironment.Load(repository, env);
-        var migrationTimeout = TimeSpan.FromMinutes(parse.GetValue(MigrationTimeoutOption));
-        await CheckSourceCommitAsync(repository, version, dryRun, cancellationToken);
-        if (dryRun)
+    /// <summary>A rolling replacement of the running local stack's instances (<see cref="LocalRollingDeploy"/>).</summary>
+    private static async Task<int> DeployLocallyAsync(ParseResult parse, DeployRequest request, CancellationToken cancellationToken)
+    {
+        var (environment, version) = (request.Environment, request.Version);
+        var dataDirectory = CliOptions.LocalDataDirectory(parse);
+        var artifact = ArtifactStore.Locate(CliOptions.ArtifactsDirectory(parse, Repository.Find()), version);
+        if (request.DryRun)
         {
-            await PrintAwsPlanAsync(repository, aws, version, migrationTimeout, noSynth, ArtifactsDirectory(parse, repository), cancellationToken);
+            PrintLocalPlan(dataDirectory, artifact, version);
             return 0;
         }
+        var history = CliOptions.HistoryFor(parse, environment);
         try
         {
-            await Steps.RunAsync($"Deploying {version} to {env}", async step =>
+            var result = await Steps.RunAsync($"Deploying {version} to local", step =>
+                new LocalRollingDeploy(dataDirectory, request.LocalOptions, step).DeployAsync(artifact, cancellationToken));
+            history.Append(DeploymentRecord.Success(environment, version, $"replaced {string.Join(", ", result.Replaced)}"));
+            AnsiConsole.MarkupLineInterpolated(
+                $"[green]deployed[/] {version} to local: {result.Instances.Count} instance(s) replaced one at a time in {result.Elapsed.TotalSeconds:F1} s");
+            return 0;
+        }
+        catch (DeployException e)
+        {
+            history.Append(DeploymentRecord.Failure(environment, version, e.Message));
+            throw;
+        }
+    }
+
+    /// <summary>The <see cref="AwsDeployPlan"/> of staging or production, run step by step from this work tree.</summary>
+    private static async Task<int> DeployToAwsAsync(ParseResult parse, DeployRequest request, CancellationToken cancellationToken)
+    {
+        var (environment, version) = (request.Environment, request.Version);
+        var repository = Repository.Find();
+        var aws = AwsEnvironment.Load(repository, environment);
+        var migrationTimeout = TimeSpan.FromMinutes(parse.GetValue(MigrationTimeoutOption));
+        await CheckSourceCommitAsync(repository, version, request.DryRun, cancellationToken);
+        if (request.DryRun)
+        {
+            await PrintAwsPlanAsync(repository, aws, version, migrationTimeout, request.NoSynth, CliOptions.ArtifactsDirectory(parse, repository), cancellationToken);
+            return 0;
+        }
+        // Before the first step and outside the recorded attempt: without credentials nothing was tried, so the
+        // history gets no failed deploy (the run stops at once with one line).
+        await AwsCredentials.RequireAsync($"deploying to {environment.Name}");
+        var history = CliOptions.HistoryFor(parse, environment);
+        try
+        {
+            await Steps.RunAsync($"Deploying {version} to {environment.Name}", async step =>
             {
                 await AwsDeploy.RunAsync(aws, version, migrationTimeout, step, cancellationToken);
                 return 0;
             });
         }
-        catch (DeployException e) when (!e.Message.StartsWith("No AWS credentials", StringComparison.Ordinal) && !e.Message.StartsWith("No usable AWS credentials", StringComparison.Ordinal))
+        catch (DeployException e)
         {
-            history.Append(new DeploymentRecord(env, version, DeploymentHistory.CurrentUser(), DateTimeOffset.UtcNow, false, e.Message));
+            history.Append(DeploymentRecord.Failure(environment, version, e.Message));
             throw;
         }
-        history.Append(new DeploymentRecord(env, version, DeploymentHistory.CurrentUser(), DateTimeOffset.UtcNow, true));
-        AnsiConsole.MarkupLineInterpolated($"[green]deployed[/] {version} to {env}");
+        history.Append(DeploymentRecord.Success(environment, version));
+        AnsiConsole.MarkupLineInterpolated($"[green]deployed[/] {version} to {environment.Name}");
         return 0;
     }
 
@@ -285,7 +231,7 @@ internal static partial class DeployCli
                       $"deploy it with that commit's tool and CDK app (git checkout {commit}; the deploy job does this).";
         if (!dryRun)
         {
-            throw new DeployException(message, BadInput);
+            throw new DeployException(message, CliOptions.BadInput);
         }
         AnsiConsole.MarkupLineInterpolated($"[yellow]note[/]: {message}");
     }
@@ -313,6 +259,12 @@ internal static partial class DeployCli
             AnsiConsole.MarkupLine("Synth skipped (--no-synth).");
             return;
         }
+        await PrintSynthesizedStacksAsync(repository, aws, version, artifactsDirectory, cancellationToken);
+    }
+
+    /// <summary>A dry run synthesizes the version's CDK app and names the stacks a real deploy would create or update.</summary>
+    private static async Task PrintSynthesizedStacksAsync(Repository repository, AwsEnvironment aws, string version, string artifactsDirectory, CancellationToken cancellationToken)
+    {
         var output = Path.Combine(artifactsDirectory, $"cdk.out-{aws.Name}-{version}");
         var stacks = await Steps.RunAsync("Synthesizing", step =>
         {
@@ -326,31 +278,6 @@ internal static partial class DeployCli
         if (aws.AllStacks.FirstOrDefault(name => stacks.All(s => s.Name != name)) is { } missing)
         {
             throw new DeployException($"the synth produced no {missing} stack ({stacks.Count} stacks in {output}).");
-        }
-    }
-
-    private static string LocalDataDirectory(ParseResult parse) =>
-        LocalStackManifest.DataDirectory(parse.GetValue(DataDirOption), TryFindRepository());
-
-    private static DeploymentHistory HistoryFor(ParseResult parse, string env)
-    {
-        if (env == "local")
-        {
-            return new DeploymentHistory(LocalDeployment.StateDirectory(LocalDataDirectory(parse)));
-        }
-        var configured = parse.GetValue(StateDirOption) ?? Environment.GetEnvironmentVariable("GROUNDWORK_DEPLOY_STATE");
-        return new DeploymentHistory(Path.GetFullPath(configured ?? Path.Combine(Repository.Find().Root, ".local", "deployments")));
-    }
-
-    private static Repository? TryFindRepository()
-    {
-        try
-        {
-            return Repository.Find();
-        }
-        catch (DeployException)
-        {
-            return null;
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Groundwork.Deploy.Environments;
 using Groundwork.Deploy.Local;
 using Groundwork.LocalServers;
 using Spectre.Console;
@@ -10,11 +11,11 @@ namespace Groundwork.Deploy.Cli;
 /// running stack's mariadbd pair (<see cref="DataTierFailover"/>); for staging and production RDS does it, and the
 /// tool prints the command (it is not run from here: forcing a failover of production is an operator's decision).
 /// </summary>
-internal static partial class DeployCli
+internal static class FailoverCommand
 {
-    private static Command FailoverCommand()
+    public static Command Create()
     {
-        var environment = EnvironmentOption();
+        var environment = CliOptions.DeployTarget();
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the steps (for AWS: the RDS command) without changing anything" };
         var command = new Command("failover",
             "Fail the primary database over to the replica as RDS Multi-AZ does (local: promote the replica, move the endpoint, the old primary rejoins as replica; running it again fails back)")
@@ -24,12 +25,12 @@ internal static partial class DeployCli
         command.SetAction(async (parse, cancellationToken) =>
         {
             var env = parse.GetValue(environment)!;
-            if (env != "local")
+            if (!env.IsLocal)
             {
                 PrintAwsFailoverPlan(env);
                 return 0;
             }
-            var dataDirectory = LocalDataDirectory(parse);
+            var dataDirectory = CliOptions.LocalDataDirectory(parse);
             LocalStackManifest.Read(dataDirectory); // the stack must run: the AppHost owns the endpoints that move
             DataTierLayout layout;
             try
@@ -83,7 +84,7 @@ internal static partial class DeployCli
         }
     }
 
-    private static void PrintAwsFailoverPlan(string env)
+    private static void PrintAwsFailoverPlan(DeployEnvironment env)
     {
         // Plain lines: the operator copies the command.
         Console.WriteLine($"Plan ({env}, not executed by this tool): RDS performs the Multi-AZ failover itself");

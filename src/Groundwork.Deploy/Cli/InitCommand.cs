@@ -6,15 +6,12 @@ using Spectre.Console;
 namespace Groundwork.Deploy.Cli;
 
 /// <summary><c>init</c>: an environment file from a new account's values, and the commands that come next.</summary>
-internal static partial class DeployCli
+internal static class InitCommand
 {
-    private static Command InitCommand()
+    public static Command Create()
     {
-        var environment = new Option<string>("--env")
-        {
-            Description = "Which file: staging, production, or management (the shared Jenkins/Sentry VPC; init it first)",
-            Required = true,
-        }.AcceptOnlyFromAmong(EnvironmentInit.Names);
+        var environment = CliOptions.Environment(DeployEnvironment.InAws,
+            "Which file: staging, production, or management (the shared Jenkins/Sentry VPC; init it first)");
         var account = new Option<string>("--account") { Description = "AWS account id (12 digits)", Required = true };
         var region = new Option<string>("--region") { Description = "AWS region, e.g. eu-west-1", Required = true };
         var domain = new Option<string>("--domain") { Description = "The environment's DNS name (management: the zone Sentry's name lives in)", Required = true };
@@ -65,6 +62,8 @@ internal static partial class DeployCli
         }
         var (a, r) = (request.Account, request.Region);
         var cdk = $"npx --yes {AwsDeployPlan.CdkCli}";
+        // After management, the first environment to deploy to is staging.
+        var firstDeploy = request.Environment.IsManagement ? DeployEnvironment.Staging : request.Environment;
         // Plain lines: they are commands to copy.
         Console.WriteLine($"""
             Then, with administrator credentials for account {a} (once per account):
@@ -74,8 +73,8 @@ internal static partial class DeployCli
                  {cdk} deploy Groundwork-management --exclusively
             Then from Jenkins (the migrate step reaches the database only over the management VPC's peering):
               3. groundwork-build (BRANCH=main): tests, builds and publishes a version to s3://groundwork-artifacts-{a}-{r}
-              4. groundwork-deploy (ENVIRONMENT={(request.Name == EnvironmentInit.Management ? "staging" : request.Name)}, VERSION=<the version from 3>); the first deploy creates every stack of the environment:
-                 dotnet run --project src/Groundwork.Deploy -- deploy --env {(request.Name == EnvironmentInit.Management ? "staging" : request.Name)} --version <version>
+              4. groundwork-deploy (ENVIRONMENT={firstDeploy}, VERSION=<the version from 3>); the first deploy creates every stack of the environment:
+                 dotnet run --project src/Groundwork.Deploy -- deploy --env {firstDeploy} --version <version>
               5. a rollback: groundwork-deploy with ROLLBACK ticked (the previous version, from its own commit)
             Commit the environment file: the deploy job reads it from the commit it deploys.
             """);

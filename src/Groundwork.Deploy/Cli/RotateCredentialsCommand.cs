@@ -2,19 +2,20 @@ using System.CommandLine;
 using Amazon.Runtime;
 using Groundwork.Deploy.Aws;
 using Groundwork.Deploy.Credentials;
+using Groundwork.Deploy.Environments;
 using Groundwork.Deploy.Local;
 using Groundwork.Deploy.Processes;
-using Groundwork.ServiceDefaults.Data.Credentials;
+using Groundwork.SecretsManager;
 using Spectre.Console;
 
 namespace Groundwork.Deploy.Cli;
 
 /// <summary>rotate-credentials: Secrets Manager's single-user rotation of a database user, run by this tool (no Lambda).</summary>
-internal static partial class DeployCli
+internal static class RotateCredentialsCommand
 {
-    private static Command RotateCredentialsCommand()
+    public static Command Create()
     {
-        var environment = EnvironmentOption();
+        var environment = CliOptions.DeployTarget();
         var user = new Option<string>("--user")
         {
             Description = "Which database user: app (the app servers' groundwork_app) or analytics (Metabase's analytics_ro)",
@@ -28,7 +29,7 @@ internal static partial class DeployCli
         command.SetAction(async (parse, cancellationToken) =>
         {
             var target = new RotationTarget(parse.GetValue(environment)!, parse.GetValue(user)!);
-            var (client, primary, replica) = target.Environment == "local"
+            var (client, primary, replica) = target.Environment.IsLocal
                 ? LocalRotationEndpoints(parse)
                 : await AwsRotationEndpointsAsync(target.Environment, parse.GetValue(region), parse.GetValue(dryRun), cancellationToken);
             AnsiConsole.MarkupLineInterpolated($"Rotating {target.SecretId} on {target.Environment}: primary {primary}, replica {replica}, Secrets Manager {client?.Endpoint.ToString() ?? "(dry run)"}");
@@ -60,7 +61,7 @@ internal static partial class DeployCli
     /// <summary>The running local stack: its Secrets Manager stand-in (dummy credentials) and its two servers.</summary>
     private static (SecretsManagerClient, DatabaseEndpoint, DatabaseEndpoint) LocalRotationEndpoints(ParseResult parse)
     {
-        var dataDirectory = LocalDataDirectory(parse);
+        var dataDirectory = CliOptions.LocalDataDirectory(parse);
         var stack = LocalStackManifest.Read(dataDirectory);
         if (stack.SecretsUrl is not { } secretsUrl)
         {
@@ -75,7 +76,7 @@ internal static partial class DeployCli
     /// Secrets Manager with the SDK's credentials (the deploy role). A dry run reads nothing.
     /// </summary>
     private static async Task<(SecretsManagerClient?, DatabaseEndpoint, DatabaseEndpoint)> AwsRotationEndpointsAsync(
-        string environment, string? region, bool dryRun, CancellationToken cancellationToken)
+        DeployEnvironment environment, string? region, bool dryRun, CancellationToken cancellationToken)
     {
         var regionName = region ?? Environment.GetEnvironmentVariable("AWS_REGION") ?? "eu-west-1";
         var primaryParameter = $"/groundwork/{environment}/database/primary-endpoint";

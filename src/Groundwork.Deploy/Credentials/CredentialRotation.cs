@@ -2,18 +2,19 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Groundwork.Deploy.Cli;
-using Groundwork.ServiceDefaults.Data.Credentials;
+using Groundwork.Deploy.Environments;
+using Groundwork.SecretsManager;
 using MySqlConnector;
 
 namespace Groundwork.Deploy.Credentials;
 
 /// <summary>Which database user a rotation is for, and the secret that holds it.</summary>
-internal sealed record RotationTarget(string Environment, string User)
+internal sealed record RotationTarget(DeployEnvironment Environment, string User)
 {
     public static readonly string[] Users = ["app", "analytics"];
 
     /// <summary>The secret names of the credentials design: groundwork/&lt;env&gt;/db/app and …/db/analytics-readonly.</summary>
-    public string SecretId => User == "analytics" ? $"groundwork/{Environment}/db/analytics-readonly" : $"groundwork/{Environment}/db/app";
+    public string SecretId => User == "analytics" ? $"groundwork/{Environment.Name}/db/analytics-readonly" : $"groundwork/{Environment.Name}/db/app";
 }
 
 /// <summary>
@@ -66,12 +67,22 @@ internal sealed class CredentialRotation(SecretsManagerClient secrets, DatabaseE
 
     private static readonly TimeSpan ReplicaWait = TimeSpan.FromSeconds(30);
 
+    /// <summary>The four steps of Secrets Manager's single-user rotation, then a check that the old password is refused.</summary>
     public async Task<RotationResult> RotateAsync(string secretId, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var current = await ReadAsync(secretId, Current, null, ct);
+        var pending = await CreateSecretAsync(secretId, current, ct);
+        var replicaWait = await SetSecretAsync(current, pending, ct);
+        await TestSecretAsync(pending, ct);
+        await FinishSecretAsync(secretId, current, pending, ct);
+        await CheckOldPasswordRefusedAsync(current, ct);
+        return new RotationResult(secretId, current.Username, current.VersionId, pending.VersionId, clock.Elapsed, replicaWait);
+    }
 
-        // createSecret
+    /// <summary>createSecret: a new version with a generated password as AWSPENDING, or the one an interrupted run left.</summary>
+    private async Task<UserSecret> CreateSecretAsync(string secretId, UserSecret current, CancellationToken ct)
+    {
         var versions = await secrets.DescribeVersionsAsync(secretId, ct);
         var interrupted = versions.FirstOrDefault(v => v.Value.Contains(Pending) && !v.Value.Contains(Current)).Key;
         UserSecret pending;
@@ -88,37 +99,21 @@ internal sealed class CredentialRotation(SecretsManagerClient secrets, DatabaseE
             pending = await ReadAsync(secretId, Pending, token, ct);
             say($"createSecret: new version {token} of {secretId} is AWSPENDING");
         }
-        if (pending.Username != current.Username)
-        {
-            throw new DeployException($"{secretId}: AWSPENDING is for user {pending.Username}, AWSCURRENT for {current.Username}: a single-user rotation keeps the user.");
-        }
+        return pending.Username == current.Username
+            ? pending
+            : throw new DeployException($"{secretId}: AWSPENDING is for user {pending.Username}, AWSCURRENT for {current.Username}: a single-user rotation keeps the user.");
+    }
 
-        // setSecret: the replica connection is opened first, with the password it still has, to wait on it afterwards.
+    /// <summary>
+    /// setSecret: the user sets its own new password on the primary, and the replica applies it (MASTER_GTID_WAIT).
+    /// The replica connection is opened first, with the password it still has, to wait on it afterwards. Returns the wait.
+    /// </summary>
+    private async Task<TimeSpan> SetSecretAsync(UserSecret current, UserSecret pending, CancellationToken ct)
+    {
         await using var replicaSession = await OpenAsync(replica, current.Username, current.Password, ct)
             ?? await OpenAsync(replica, current.Username, pending.Password, ct)
             ?? throw new DeployException($"{current.Username} cannot log in to the replica {replica} with AWSCURRENT or AWSPENDING: nothing was changed on the servers.");
-        string position;
-        await using (var session = await OpenAsync(primary, current.Username, current.Password, ct))
-        {
-            if (session is null)
-            {
-                // Resumed after setSecret had already run: the server has the pending password.
-                await using var already = await OpenAsync(primary, current.Username, pending.Password, ct)
-                    ?? throw new DeployException($"{current.Username} cannot log in to the primary {primary} with AWSCURRENT or AWSPENDING.");
-                position = await ScalarAsync(already, "SELECT @@gtid_binlog_pos", ct);
-                say($"setSecret: {current.Username} already has the AWSPENDING password on the primary");
-            }
-            else
-            {
-                await using (var set = new MySqlCommand("SET PASSWORD = PASSWORD(@password)", session))
-                {
-                    set.Parameters.AddWithValue("@password", pending.Password);
-                    await set.ExecuteNonQueryAsync(ct);
-                }
-                position = await ScalarAsync(session, "SELECT @@gtid_binlog_pos", ct);
-                say($"setSecret: {current.Username} set its own new password on the primary {primary} (position {position})");
-            }
-        }
+        var position = await SetPasswordOnPrimaryAsync(current, pending, ct);
         var waited = Stopwatch.StartNew();
         await using (var wait = new MySqlCommand("SELECT MASTER_GTID_WAIT(@position, @seconds)", replicaSession) { CommandTimeout = (int)ReplicaWait.TotalSeconds + 5 })
         {
@@ -132,8 +127,34 @@ internal sealed class CredentialRotation(SecretsManagerClient secrets, DatabaseE
         }
         waited.Stop();
         say($"setSecret: the replica {replica} applied it ({waited.Elapsed.TotalMilliseconds:0} ms)");
+        return waited.Elapsed;
+    }
 
-        // testSecret
+    /// <summary>SET PASSWORD as the user itself on the primary (or nothing, when a resumed run finds it done); the GTID position after it.</summary>
+    private async Task<string> SetPasswordOnPrimaryAsync(UserSecret current, UserSecret pending, CancellationToken ct)
+    {
+        await using var session = await OpenAsync(primary, current.Username, current.Password, ct);
+        if (session is null)
+        {
+            // Resumed after setSecret had already run: the server has the pending password.
+            await using var already = await OpenAsync(primary, current.Username, pending.Password, ct)
+                ?? throw new DeployException($"{current.Username} cannot log in to the primary {primary} with AWSCURRENT or AWSPENDING.");
+            say($"setSecret: {current.Username} already has the AWSPENDING password on the primary");
+            return await ScalarAsync(already, "SELECT @@gtid_binlog_pos", ct);
+        }
+        await using (var set = new MySqlCommand("SET PASSWORD = PASSWORD(@password)", session))
+        {
+            set.Parameters.AddWithValue("@password", pending.Password);
+            await set.ExecuteNonQueryAsync(ct);
+        }
+        var position = await ScalarAsync(session, "SELECT @@gtid_binlog_pos", ct);
+        say($"setSecret: {current.Username} set its own new password on the primary {primary} (position {position})");
+        return position;
+    }
+
+    /// <summary>testSecret: the new password opens connections on the primary and the replica.</summary>
+    private async Task TestSecretAsync(UserSecret pending, CancellationToken ct)
+    {
         foreach (var endpoint in new[] { primary, replica })
         {
             await using var test = await OpenAsync(endpoint, pending.Username, pending.Password, ct)
@@ -141,13 +162,19 @@ internal sealed class CredentialRotation(SecretsManagerClient secrets, DatabaseE
             await ScalarAsync(test, "SELECT CURRENT_USER()", ct);
         }
         say($"testSecret: the new password opens connections on the primary and the replica");
+    }
 
-        // finishSecret
+    /// <summary>finishSecret: AWSCURRENT moves to the new version (the old one becomes AWSPREVIOUS), AWSPENDING is removed.</summary>
+    private async Task FinishSecretAsync(string secretId, UserSecret current, UserSecret pending, CancellationToken ct)
+    {
         await secrets.UpdateSecretVersionStageAsync(secretId, Current, pending.VersionId, current.VersionId, ct);
         await secrets.UpdateSecretVersionStageAsync(secretId, Pending, null, pending.VersionId, ct);
         say($"finishSecret: AWSCURRENT is version {pending.VersionId}; {current.VersionId} is AWSPREVIOUS");
+    }
 
-        // The old password must now be refused everywhere.
+    /// <summary>The old password must now be refused everywhere.</summary>
+    private async Task CheckOldPasswordRefusedAsync(UserSecret current, CancellationToken ct)
+    {
         foreach (var endpoint in new[] { primary, replica })
         {
             if (await OpenAsync(endpoint, current.Username, current.Password, ct) is { } stillOpen)
@@ -156,7 +183,6 @@ internal sealed class CredentialRotation(SecretsManagerClient secrets, DatabaseE
                 throw new DeployException($"the old password of {current.Username} is still accepted by {endpoint}.");
             }
         }
-        return new RotationResult(secretId, current.Username, current.VersionId, pending.VersionId, clock.Elapsed, waited.Elapsed);
     }
 
     private async Task<UserSecret> ReadAsync(string secretId, string stage, string? versionId, CancellationToken ct)

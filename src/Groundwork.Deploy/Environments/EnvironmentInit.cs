@@ -9,7 +9,7 @@ namespace Groundwork.Deploy.Environments;
 
 /// <summary>What <c>init</c> was given; null = keep what the file has.</summary>
 internal sealed record InitRequest(
-    string Name, string Account, string Region, string Domain,
+    DeployEnvironment Environment, string Account, string Region, string Domain,
     string? HostedZoneId = null,
     IReadOnlyList<string>? AvailabilityZones = null,
     IReadOnlyList<string>? AdminEmails = null,
@@ -30,9 +30,6 @@ internal sealed record InitResult(string Path, IReadOnlyList<string> Changed, IR
 /// </summary>
 internal static partial class EnvironmentInit
 {
-    public const string Management = "management";
-    public static readonly string[] Names = ["staging", "production", Management];
-
     /// <summary>The account id the tracked files carry until someone runs init.</summary>
     public const string PlaceholderAccount = "111111111111";
 
@@ -57,14 +54,104 @@ internal static partial class EnvironmentInit
     [GeneratedRegex("^[a-z]$")]
     private static partial Regex ZoneLetter();
 
-    private static DeployException Bad(string message) => new(message, DeployCli.BadInput);
+    private static DeployException Bad(string message) => new(message, CliOptions.BadInput);
+
+    /// <summary>What <c>init</c> was given, checked and in the form the file keeps (null = not given).</summary>
+    private sealed record CheckedValues(
+        string Domain, string? HostedZoneId, List<string>? AvailabilityZones, List<string>? AdminEmails, List<string>? AlarmEmails,
+        List<string>? AdminDomains, List<string>? BastionCidrs, string? ToolHostAmi);
+
+    /// <summary>An environment file being updated: every field set records whether it changed.</summary>
+    private sealed class EnvironmentFile(string path, JsonObject json)
+    {
+        public string Path { get; } = path;
+        public JsonObject Json { get; } = json;
+        public List<string> Changed { get; } = [];
+
+        public JsonNode? this[string key] => Json[key];
+
+        public void Set(string key, JsonNode? value)
+        {
+            if (!JsonNode.DeepEquals(Json[key], value))
+            {
+                Json[key] = value;
+                Changed.Add(key);
+            }
+        }
+
+        public void Write()
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+            var temporary = Path + ".tmp";
+            File.WriteAllText(temporary, Json.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+            File.Move(temporary, Path, overwrite: true);
+        }
+    }
 
     public static InitResult Apply(string environmentsDirectory, InitRequest request)
     {
-        if (!Names.Contains(request.Name))
+        var values = Check(request);
+        var path = Path.Combine(environmentsDirectory, request.Environment.Name + ".json");
+        var file = new EnvironmentFile(path, Read(path) ?? throw new DeployException(
+            $"{path} does not exist: init updates the environment files the repository ships (src/Groundwork.Infra/environments).", CliOptions.BadInput));
+        if (!request.Environment.IsManagement)
         {
-            throw Bad($"--env must be one of {string.Join(", ", Names)} (the environments the CDK app defines), not '{request.Name}'.");
+            CheckSharesManagementAccount(environmentsDirectory, request);
         }
+        SetAccountAndPlace(file, request, values);
+        var notes = request.Environment.IsManagement
+            ? SetManagement(file, environmentsDirectory, request, values)
+            : SetApplication(file, request, values);
+
+        // Values that are syntactically fine but cannot be anyone's: the reserved .example names the repository ships.
+        var placeholders = new List<string>();
+        foreach (var key in new[] { "adminEmails", "adminDomains", "alarmEmails" })
+        {
+            placeholders.AddRange(Strings(file[key]).Where(IsPlaceholder).Select(v => $"{key}: {v}"));
+        }
+        if (IsPlaceholder(values.Domain))
+        {
+            placeholders.Add($"domain: {values.Domain}");
+        }
+        file.Write();
+        return new InitResult(path, file.Changed, placeholders, notes);
+    }
+
+    /// <summary>Every value checked before anything is read or written; the first bad one stops init with one line.</summary>
+    private static CheckedValues Check(InitRequest request)
+    {
+        CheckAccountAndRegion(request);
+        var domain = request.Domain.Trim().TrimEnd('.').ToLowerInvariant();
+        if (!DnsName().IsMatch(domain))
+        {
+            throw Bad($"--domain '{request.Domain}' is not a DNS name (like app.example.com).");
+        }
+        var adminDomains = request.AdminDomains?.Select(d => d.Trim().ToLowerInvariant()).ToList();
+        if (adminDomains?.FirstOrDefault(d => !DnsName().IsMatch(d)) is { } badDomain)
+        {
+            throw Bad($"--admin-domain '{badDomain}' is not a DNS name.");
+        }
+        var ami = request.ToolHostAmi?.Trim();
+        if (ami is not null && !Ami().IsMatch(ami))
+        {
+            throw Bad($"--tool-host-ami '{ami}' is not an AMI id (ami- and 8 or 17 hex digits).");
+        }
+        var values = new CheckedValues(domain, HostedZoneId(request.HostedZoneId), AvailabilityZones(request), Emails(request.AdminEmails, "--admin-email"),
+            Emails(request.AlarmEmails, "--alarm-email"), adminDomains, request.BastionCidrs?.Select(Cidr).ToList(), ami);
+        var isManagement = request.Environment.IsManagement;
+        if (!isManagement && ami is not null)
+        {
+            throw Bad("--tool-host-ami is for --env management (the Jenkins and Sentry hosts).");
+        }
+        if (isManagement && (values.AdminEmails ?? values.AdminDomains ?? values.AlarmEmails ?? (object?)values.BastionCidrs) is not null)
+        {
+            throw Bad("--admin-email, --admin-domain, --alarm-email and --bastion-cidr are settings of staging or production, not of management.");
+        }
+        return values;
+    }
+
+    private static void CheckAccountAndRegion(InitRequest request)
+    {
         if (!AccountId().IsMatch(request.Account))
         {
             throw Bad($"--account '{request.Account}' is not an AWS account id (12 digits).");
@@ -77,181 +164,143 @@ internal static partial class EnvironmentInit
         {
             throw Bad($"--region '{request.Region}' is not an AWS region name (like eu-west-1).");
         }
-        var domain = request.Domain.Trim().TrimEnd('.').ToLowerInvariant();
-        if (!DnsName().IsMatch(domain))
+    }
+
+    private static string? HostedZoneId(string? given)
+    {
+        var zone = given?.Trim();
+        if (zone is null)
         {
-            throw Bad($"--domain '{request.Domain}' is not a DNS name (like app.example.com).");
+            return null;
         }
-        var zone = request.HostedZoneId?.Trim();
-        if (zone is not null)
-        {
-            zone = zone.StartsWith("/hostedzone/", StringComparison.Ordinal) ? zone["/hostedzone/".Length..] : zone;
-            if (!HostedZone().IsMatch(zone))
-            {
-                throw Bad($"--hosted-zone-id '{request.HostedZoneId}' is not a Route 53 hosted zone id (like Z0123456789ABCDEFGHIJ).");
-            }
-        }
+        zone = zone.StartsWith("/hostedzone/", StringComparison.Ordinal) ? zone["/hostedzone/".Length..] : zone;
+        return HostedZone().IsMatch(zone)
+            ? zone
+            : throw Bad($"--hosted-zone-id '{given}' is not a Route 53 hosted zone id (like Z0123456789ABCDEFGHIJ).");
+    }
+
+    private static List<string>? AvailabilityZones(InitRequest request)
+    {
         var zones = request.AvailabilityZones?.Select(z => z.Trim()).ToList();
-        if (zones is not null)
+        if (zones is null)
         {
-            if (zones.Count != 2 || zones.Distinct(StringComparer.Ordinal).Count() != 2)
-            {
-                throw Bad("--availability-zones needs exactly two different zones (like eu-west-1a,eu-west-1b).");
-            }
-            if (zones.FirstOrDefault(z => !z.StartsWith(request.Region, StringComparison.Ordinal) || !ZoneLetter().IsMatch(z[request.Region.Length..])) is { } wrong)
-            {
-                throw Bad($"--availability-zones: '{wrong}' is not a zone of {request.Region} (like {request.Region}a).");
-            }
+            return null;
         }
-        var adminEmails = Emails(request.AdminEmails, "--admin-email");
-        var alarmEmails = Emails(request.AlarmEmails, "--alarm-email");
-        var adminDomains = request.AdminDomains?.Select(d => d.Trim().ToLowerInvariant()).ToList();
-        if (adminDomains?.FirstOrDefault(d => !DnsName().IsMatch(d)) is { } badDomain)
+        if (zones.Count != 2 || zones.Distinct(StringComparer.Ordinal).Count() != 2)
         {
-            throw Bad($"--admin-domain '{badDomain}' is not a DNS name.");
+            throw Bad("--availability-zones needs exactly two different zones (like eu-west-1a,eu-west-1b).");
         }
-        var cidrs = request.BastionCidrs?.Select(Cidr).ToList();
-        var ami = request.ToolHostAmi?.Trim();
-        if (ami is not null && !Ami().IsMatch(ami))
+        if (zones.FirstOrDefault(z => !z.StartsWith(request.Region, StringComparison.Ordinal) || !ZoneLetter().IsMatch(z[request.Region.Length..])) is { } wrong)
         {
-            throw Bad($"--tool-host-ami '{ami}' is not an AMI id (ami- and 8 or 17 hex digits).");
+            throw Bad($"--availability-zones: '{wrong}' is not a zone of {request.Region} (like {request.Region}a).");
         }
-        var isManagement = request.Name == Management;
-        if (!isManagement && ami is not null)
-        {
-            throw Bad("--tool-host-ami is for --env management (the Jenkins and Sentry hosts).");
-        }
-        if (isManagement && (adminEmails ?? adminDomains ?? alarmEmails ?? (object?)cidrs) is not null)
-        {
-            throw Bad("--admin-email, --admin-domain, --alarm-email and --bastion-cidr are settings of staging or production, not of management.");
-        }
+        return zones;
+    }
 
-        var path = Path.Combine(environmentsDirectory, request.Name + ".json");
-        var file = Read(path) ?? throw new DeployException(
-            $"{path} does not exist: init updates the environment files the repository ships (src/Groundwork.Infra/environments).", DeployCli.BadInput);
-        var changed = new List<string>();
-        void Set(string key, JsonNode? value)
+    /// <summary>Staging and production peer with management: one account and region for all (the peering comes from one synth).</summary>
+    private static void CheckSharesManagementAccount(string environmentsDirectory, InitRequest request)
+    {
+        var management = Read(Path.Combine(environmentsDirectory, DeployEnvironment.Management.Name + ".json"));
+        var managementAccount = management?["account"]?.GetValue<string>();
+        var managementRegion = management?["region"]?.GetValue<string>();
+        if (managementAccount != request.Account || managementRegion != request.Region)
         {
-            if (!JsonNode.DeepEquals(file[key], value))
-            {
-                file[key] = value;
-                changed.Add(key);
-            }
+            throw Bad($"management.json is in account {managementAccount}, {managementRegion}: environments share the management account and region " +
+                      $"(the VPC peering comes from one synth). Run init --env management --account {request.Account} --region {request.Region} ... first.");
         }
-        static JsonArray Array(IEnumerable<string> items) => new(items.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray());
+    }
 
-        if (!isManagement)
+    /// <summary>What every environment file has: name (not management's), account, region and its zones, domain and its zone.</summary>
+    private static void SetAccountAndPlace(EnvironmentFile file, InitRequest request, CheckedValues values)
+    {
+        var zones = values.AvailabilityZones;
+        if (values.HostedZoneId is null && !string.Equals(file["domain"]?.GetValue<string>(), values.Domain, StringComparison.Ordinal))
         {
-            var management = Read(Path.Combine(environmentsDirectory, Management + ".json"));
-            var managementAccount = management?["account"]?.GetValue<string>();
-            var managementRegion = management?["region"]?.GetValue<string>();
-            if (managementAccount != request.Account || managementRegion != request.Region)
-            {
-                throw Bad($"management.json is in account {managementAccount}, {managementRegion}: environments share the management account and region " +
-                          $"(the VPC peering comes from one synth). Run init --env management --account {request.Account} --region {request.Region} ... first.");
-            }
+            throw Bad($"--hosted-zone-id is needed with a new domain: the id of the public hosted zone of {values.Domain} (aws route53 list-hosted-zones-by-name --dns-name {values.Domain}).");
         }
-        var oldRegion = file["region"]?.GetValue<string>();
-        var oldDomain = file["domain"]?.GetValue<string>();
-        if (zone is null && !string.Equals(oldDomain, domain, StringComparison.Ordinal))
-        {
-            throw Bad($"--hosted-zone-id is needed with a new domain: the id of the public hosted zone of {domain} (aws route53 list-hosted-zones-by-name --dns-name {domain}).");
-        }
-        if (zones is null && !string.Equals(oldRegion, request.Region, StringComparison.Ordinal))
+        if (zones is null && !string.Equals(file["region"]?.GetValue<string>(), request.Region, StringComparison.Ordinal))
         {
             // The region's first two zones; --availability-zones picks others (some accounts lack a zone in old regions).
             zones = [request.Region + "a", request.Region + "b"];
         }
-
-        if (!isManagement)
+        if (!request.Environment.IsManagement)
         {
-            Set("name", request.Name);
+            file.Set("name", request.Environment.Name);
         }
-        Set("account", request.Account);
+        file.Set("account", request.Account);
         if (file["$comment"]?.GetValue<string>() is { } comment && PlaceholderNotice().IsMatch(comment))
         {
             // The shipped files say their account ids are placeholders; once init set a real one, that is no longer true.
-            file["$comment"] = PlaceholderNotice().Replace(comment, "").Trim();
+            file.Json["$comment"] = PlaceholderNotice().Replace(comment, "").Trim();
         }
-        Set("region", request.Region);
+        file.Set("region", request.Region);
         if (zones is not null)
         {
-            Set("availabilityZones", Array(zones));
+            file.Set("availabilityZones", Array(zones));
         }
-        Set("domain", domain);
-        if (zone is not null)
+        file.Set("domain", values.Domain);
+        if (values.HostedZoneId is not null)
         {
-            Set("hostedZoneId", zone);
+            file.Set("hostedZoneId", values.HostedZoneId);
         }
-
-        var notes = new List<string>();
-        if (isManagement)
-        {
-            var amis = file["amazonLinux2023Amis"] as JsonObject ?? [];
-            if (ami is not null)
-            {
-                var updated = JsonNode.Parse(amis.ToJsonString())!.AsObject();
-                updated[request.Region] = ami;
-                Set("amazonLinux2023Amis", updated);
-            }
-            else if (amis[request.Region] is null)
-            {
-                throw Bad($"--tool-host-ami is needed: management.json pins no Amazon Linux 2023 AMI for {request.Region} " +
-                          $"(aws ssm get-parameter --region {request.Region} --name /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64 --query Parameter.Value --output text).");
-            }
-            foreach (var other in Names.Where(n => n != Management))
-            {
-                if (Read(Path.Combine(environmentsDirectory, other + ".json")) is { } environment &&
-                    (environment["account"]?.GetValue<string>() != request.Account || environment["region"]?.GetValue<string>() != request.Region))
-                {
-                    notes.Add($"{other}.json is still in another account or region: init --env {other} --account {request.Account} --region {request.Region} ...");
-                }
-            }
-        }
-        else
-        {
-            if (adminEmails is not null)
-            {
-                Set("adminEmails", Array(adminEmails));
-            }
-            if (adminDomains is not null)
-            {
-                Set("adminDomains", Array(adminDomains));
-            }
-            if (alarmEmails is not null)
-            {
-                Set("alarmEmails", Array(alarmEmails));
-            }
-            if (cidrs is not null)
-            {
-                var bastion = JsonNode.Parse((file["bastion"] as JsonObject ?? []).ToJsonString())!.AsObject();
-                bastion["sshAllowlist"] = Array(cidrs);
-                Set("bastion", bastion);
-            }
-            var alarms = Strings(file["alarmEmails"]);
-            if (file["alarmSubscriberRequired"]?.GetValue<bool>() == true && alarms.Count == 0)
-            {
-                throw Bad($"{request.Name}'s alarms must reach someone (alarmSubscriberRequired): give at least one --alarm-email.");
-            }
-        }
-
-        // Values that are syntactically fine but cannot be anyone's: the reserved .example names the repository ships.
-        var placeholders = new List<string>();
-        foreach (var key in new[] { "adminEmails", "adminDomains", "alarmEmails" })
-        {
-            placeholders.AddRange(Strings(file[key]).Where(IsPlaceholder).Select(v => $"{key}: {v}"));
-        }
-        if (IsPlaceholder(domain))
-        {
-            placeholders.Add($"domain: {domain}");
-        }
-
-        Directory.CreateDirectory(environmentsDirectory);
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, file.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
-        File.Move(temporary, path, overwrite: true);
-        return new InitResult(path, changed, placeholders, notes);
     }
+
+    /// <summary>management: the tool hosts' AMI of the region; notes for environments still elsewhere.</summary>
+    private static List<string> SetManagement(EnvironmentFile file, string environmentsDirectory, InitRequest request, CheckedValues values)
+    {
+        var amis = file["amazonLinux2023Amis"] as JsonObject ?? [];
+        if (values.ToolHostAmi is not null)
+        {
+            var updated = JsonNode.Parse(amis.ToJsonString())!.AsObject();
+            updated[request.Region] = values.ToolHostAmi;
+            file.Set("amazonLinux2023Amis", updated);
+        }
+        else if (amis[request.Region] is null)
+        {
+            throw Bad($"--tool-host-ami is needed: management.json pins no Amazon Linux 2023 AMI for {request.Region} " +
+                      $"(aws ssm get-parameter --region {request.Region} --name /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64 --query Parameter.Value --output text).");
+        }
+        var notes = new List<string>();
+        foreach (var other in DeployEnvironment.AwsApplications)
+        {
+            if (Read(Path.Combine(environmentsDirectory, other.Name + ".json")) is { } environment &&
+                (environment["account"]?.GetValue<string>() != request.Account || environment["region"]?.GetValue<string>() != request.Region))
+            {
+                notes.Add($"{other.Name}.json is still in another account or region: init --env {other.Name} --account {request.Account} --region {request.Region} ...");
+            }
+        }
+        return notes;
+    }
+
+    /// <summary>staging, production: who administers, who gets alarms, who may SSH to the bastion.</summary>
+    private static List<string> SetApplication(EnvironmentFile file, InitRequest request, CheckedValues values)
+    {
+        if (values.AdminEmails is not null)
+        {
+            file.Set("adminEmails", Array(values.AdminEmails));
+        }
+        if (values.AdminDomains is not null)
+        {
+            file.Set("adminDomains", Array(values.AdminDomains));
+        }
+        if (values.AlarmEmails is not null)
+        {
+            file.Set("alarmEmails", Array(values.AlarmEmails));
+        }
+        if (values.BastionCidrs is not null)
+        {
+            var bastion = JsonNode.Parse((file["bastion"] as JsonObject ?? []).ToJsonString())!.AsObject();
+            bastion["sshAllowlist"] = Array(values.BastionCidrs);
+            file.Set("bastion", bastion);
+        }
+        if (file["alarmSubscriberRequired"]?.GetValue<bool>() == true && Strings(file["alarmEmails"]).Count == 0)
+        {
+            throw Bad($"{request.Environment.Name}'s alarms must reach someone (alarmSubscriberRequired): give at least one --alarm-email.");
+        }
+        return [];
+    }
+
+    private static JsonArray Array(IEnumerable<string> items) => new(items.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray());
 
     /// <summary>RFC 2606 reserves .example: nobody receives mail or serves a site there.</summary>
     private static bool IsPlaceholder(string value) =>

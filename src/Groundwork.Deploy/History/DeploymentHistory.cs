@@ -1,9 +1,22 @@
 using System.Text.Json;
+using Groundwork.Deploy.Environments;
 
 namespace Groundwork.Deploy.History;
 
-/// <summary>One deploy: which version went to which environment, who ran it, when, and whether it succeeded.</summary>
-internal sealed record DeploymentRecord(string Environment, string Version, string By, DateTimeOffset At, bool Succeeded, string? Note = null);
+/// <summary>
+/// One deploy: which version went to which environment (by name: this is the history file's format), who ran it, when,
+/// and whether it succeeded.
+/// </summary>
+internal sealed record DeploymentRecord(string Environment, string Version, string By, DateTimeOffset At, bool Succeeded, string? Note = null)
+{
+    /// <summary>A deploy that finished, run now by <see cref="DeploymentHistory.CurrentUser"/>.</summary>
+    public static DeploymentRecord Success(DeployEnvironment environment, string version, string? note = null) =>
+        new(environment.Name, version, DeploymentHistory.CurrentUser(), DateTimeOffset.UtcNow, true, note);
+
+    /// <summary>A deploy that stopped, with why.</summary>
+    public static DeploymentRecord Failure(DeployEnvironment environment, string version, string reason) =>
+        new(environment.Name, version, DeploymentHistory.CurrentUser(), DateTimeOffset.UtcNow, false, reason);
+}
 
 /// <summary>
 /// What runs where: an append-only list of deploys in <c>{state dir}/history.json</c>. <c>status</c> reads the last
@@ -24,13 +37,13 @@ internal sealed class DeploymentHistory(string stateDirectory)
     public IReadOnlyList<DeploymentRecord> All() =>
         File.Exists(Path) ? JsonSerializer.Deserialize<List<DeploymentRecord>>(File.ReadAllText(Path), Json) ?? [] : [];
 
-    public IReadOnlyList<DeploymentRecord> Of(string environment) =>
-        All().Where(r => string.Equals(r.Environment, environment, StringComparison.Ordinal)).ToList();
+    public IReadOnlyList<DeploymentRecord> Of(DeployEnvironment environment) =>
+        All().Where(r => string.Equals(r.Environment, environment.Name, StringComparison.Ordinal)).ToList();
 
-    public DeploymentRecord? Current(string environment) => Of(environment).LastOrDefault(r => r.Succeeded);
+    public DeploymentRecord? Current(DeployEnvironment environment) => Of(environment).LastOrDefault(r => r.Succeeded);
 
     /// <summary>The last successful version before the current one that differs from it (what a rollback deploys).</summary>
-    public DeploymentRecord? Previous(string environment)
+    public DeploymentRecord? Previous(DeployEnvironment environment)
     {
         var successes = Of(environment).Where(r => r.Succeeded).ToList();
         if (successes.Count == 0)

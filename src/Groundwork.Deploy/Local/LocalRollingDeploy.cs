@@ -33,11 +33,14 @@ internal sealed record LocalDeployResult(string Version, IReadOnlyList<DeployedI
 /// </summary>
 internal sealed class LocalRollingDeploy(string dataDirectory, RollingDeployOptions options, Action<string> step)
 {
+    /// <summary>What one rolling deploy works with: the stack, the new version's app and environment, the edge's old targets.</summary>
+    private sealed record Rollout(StackManifest Stack, string Version, string AppDll, IReadOnlyDictionary<string, string?> Environment,
+        EdgeTargets Edge, IReadOnlyList<EdgeTarget> Old, LocalDeployment? Previous, List<DeployedInstance> Started, string Batch);
+
     public async Task<LocalDeployResult> DeployAsync(string artifactDirectory, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var manifest = ArtifactManifest.Read(artifactDirectory);
-        var version = manifest.Version;
+        var version = ArtifactManifest.Read(artifactDirectory).Version;
         var appDll = Path.Combine(artifactDirectory, "app", "Groundwork.Api.dll");
         var stack = LocalStackManifest.Read(dataDirectory);
         using var exclusive = DeployLock(dataDirectory);
@@ -48,80 +51,99 @@ internal sealed class LocalRollingDeploy(string dataDirectory, RollingDeployOpti
             throw new DeployException($"The edge at {stack.EdgeUrl} has no targets: nothing to replace.");
         }
         var environment = InstanceEnvironment(stack, artifactDirectory, version);
+        await MigrateAsync(appDll, version, environment, cancellationToken);
+        var previous = await StopOrphansAsync(stack, cancellationToken);
+        var rollout = new Rollout(stack, version, appDll, environment, edge, old, previous, [],
+            DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString("x", CultureInfo.InvariantCulture));
+        var replaced = new List<string>();
+        for (var i = 0; i < old.Count; i++)
+        {
+            rollout.Started.Add(await StartAndRegisterAsync(rollout, i, cancellationToken));
+            await RetireAsync(rollout, i, cancellationToken);
+            replaced.Add(old[i].Name);
+            Record(stack, version, previous, rollout.Started, old.Skip(i + 1).ToList());
+        }
+        return new LocalDeployResult(version, rollout.Started, replaced, clock.Elapsed);
+    }
 
+    private async Task MigrateAsync(string appDll, string version, IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken)
+    {
         step($"Running the migrations of {version} (once, before any new instance serves)");
         var migrate = await ProcessRunner.RunAsync("dotnet", [appDll, "migrate"], Path.GetDirectoryName(appDll), environment, cancellationToken);
         if (!migrate.Succeeded)
         {
             throw new DeployException($"migrations of {version} failed, nothing was replaced: {migrate.LastLine}");
         }
+    }
 
+    /// <summary>The previous deploy into this stack, or null after stopping instances deployed into an earlier run of it.</summary>
+    private async Task<LocalDeployment?> StopOrphansAsync(StackManifest stack, CancellationToken cancellationToken)
+    {
         var previous = LocalDeployment.Read(dataDirectory);
-        if (previous is not null && previous.AppHostPid != stack.AppHostPid)
+        if (previous is null || previous.AppHostPid == stack.AppHostPid)
         {
-            // Instances deployed into an earlier run of the stack outlived its AppHost; their data tier is gone.
-            foreach (var orphan in previous.Instances.Where(i => InstanceProcesses.IsRunning(i.Pid)))
-            {
-                step($"Stopping {orphan.Name} (pid {orphan.Pid}), left over from an earlier stack (AppHost pid {previous.AppHostPid})");
-                await InstanceProcesses.StopGracefullyAsync(orphan.Pid, options.StopTimeout, cancellationToken);
-            }
-            previous = null;
+            return previous;
         }
-        var started = new List<DeployedInstance>();
-        var replaced = new List<string>();
-        var batch = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString("x", CultureInfo.InvariantCulture);
-        for (var i = 0; i < old.Count; i++)
+        // Instances deployed into an earlier run of the stack outlived its AppHost; their data tier is gone.
+        foreach (var orphan in previous.Instances.Where(i => InstanceProcesses.IsRunning(i.Pid)))
         {
-            var target = old[i];
-            var name = TargetName(version, batch, i + 1);
-            var port = FreePorts.Next();
-            var url = $"http://127.0.0.1:{port}";
-            var log = Path.Combine(LocalDeployment.StateDirectory(dataDirectory), "logs", name + ".log");
-
-            step($"[{i + 1}/{old.Count}] Starting {name} from the artifact on {url}");
-            var pid = InstanceProcesses.StartDetached(appDll, url, new Dictionary<string, string?>(environment) { ["GROUNDWORK_INSTANCE"] = name }, log);
-            var instance = new DeployedInstance(name, url, port, pid, log, DateTimeOffset.UtcNow);
-            try
-            {
-                await WaitReadyAsync(instance, version, cancellationToken);
-                step($"[{i + 1}/{old.Count}] {name} is ready; registering it at the edge");
-                await edge.RegisterAsync(name, url, cancellationToken);
-                await WaitEdgeHealthyAsync(edge, name, cancellationToken);
-            }
-            catch (Exception e) when (e is DeployException or HttpRequestException or TimeoutException)
-            {
-                step($"{name} failed ({e.Message}); stopping it, the old instances keep serving");
-                await edge.DeregisterAsync(name, TimeSpan.FromSeconds(5), CancellationToken.None);
-                await InstanceProcesses.StopGracefullyAsync(pid, options.StopTimeout, CancellationToken.None);
-                Record(stack, version, previous, started, old.Skip(i).ToList());
-                throw new DeployException($"deploy of {version} stopped: {e.Message} (log: {log}); {old.Count - i} old instance(s) still serving");
-            }
-            started.Add(instance);
-
-            step($"[{i + 1}/{old.Count}] Draining {target.Name} at the edge");
-            var drain = await edge.DeregisterAsync(target.Name, options.DrainTimeout, cancellationToken);
-            if (drain is { Drained: false })
-            {
-                step($"{target.Name}: {drain.InFlight} request(s) still in flight after {options.DrainTimeout.TotalSeconds:0} s");
-            }
-            var oldPort = new Uri(target.Url).Port;
-            var oldPid = InstanceProcesses.FindListener(oldPort);
-            if (oldPid is null)
-            {
-                step($"{target.Name}: nothing listens on port {oldPort} any more");
-            }
-            else
-            {
-                step($"[{i + 1}/{old.Count}] Stopping {target.Name} (pid {oldPid}) with SIGTERM; it flushes its clicks");
-                if (!await InstanceProcesses.StopGracefullyAsync(oldPid.Value, options.StopTimeout, cancellationToken))
-                {
-                    step($"{target.Name} (pid {oldPid}) did not exit within {options.StopTimeout.TotalSeconds:0} s; it is out of rotation, left running");
-                }
-            }
-            replaced.Add(target.Name);
-            Record(stack, version, previous, started, old.Skip(i + 1).ToList());
+            step($"Stopping {orphan.Name} (pid {orphan.Pid}), left over from an earlier stack (AppHost pid {previous.AppHostPid})");
+            await InstanceProcesses.StopGracefullyAsync(orphan.Pid, options.StopTimeout, cancellationToken);
         }
-        return new LocalDeployResult(version, started, replaced, clock.Elapsed);
+        return null;
+    }
+
+    /// <summary>Starts the i-th new instance, waits until it is ready and the edge sees it healthy; on failure stops it and fails the deploy.</summary>
+    private async Task<DeployedInstance> StartAndRegisterAsync(Rollout rollout, int i, CancellationToken cancellationToken)
+    {
+        var (count, version) = (rollout.Old.Count, rollout.Version);
+        var name = TargetName(version, rollout.Batch, i + 1);
+        var port = FreePorts.Next();
+        var url = $"http://127.0.0.1:{port}";
+        var log = Path.Combine(LocalDeployment.StateDirectory(dataDirectory), "logs", name + ".log");
+
+        step($"[{i + 1}/{count}] Starting {name} from the artifact on {url}");
+        var pid = InstanceProcesses.StartDetached(rollout.AppDll, url, new Dictionary<string, string?>(rollout.Environment) { ["GROUNDWORK_INSTANCE"] = name }, log);
+        var instance = new DeployedInstance(name, url, port, pid, log, DateTimeOffset.UtcNow);
+        try
+        {
+            await WaitReadyAsync(instance, version, cancellationToken);
+            step($"[{i + 1}/{count}] {name} is ready; registering it at the edge");
+            await rollout.Edge.RegisterAsync(name, url, cancellationToken);
+            await WaitEdgeHealthyAsync(rollout.Edge, name, cancellationToken);
+            return instance;
+        }
+        catch (Exception e) when (e is DeployException or HttpRequestException or TimeoutException)
+        {
+            step($"{name} failed ({e.Message}); stopping it, the old instances keep serving");
+            await rollout.Edge.DeregisterAsync(name, TimeSpan.FromSeconds(5), CancellationToken.None);
+            await InstanceProcesses.StopGracefullyAsync(pid, options.StopTimeout, CancellationToken.None);
+            Record(rollout.Stack, version, rollout.Previous, rollout.Started, rollout.Old.Skip(i).ToList());
+            throw new DeployException($"deploy of {version} stopped: {e.Message} (log: {log}); {count - i} old instance(s) still serving");
+        }
+    }
+
+    /// <summary>Drains the i-th old target at the edge, then stops its process with SIGTERM (it flushes its clicks).</summary>
+    private async Task RetireAsync(Rollout rollout, int i, CancellationToken cancellationToken)
+    {
+        var (count, target) = (rollout.Old.Count, rollout.Old[i]);
+        step($"[{i + 1}/{count}] Draining {target.Name} at the edge");
+        var drain = await rollout.Edge.DeregisterAsync(target.Name, options.DrainTimeout, cancellationToken);
+        if (drain is { Drained: false })
+        {
+            step($"{target.Name}: {drain.InFlight} request(s) still in flight after {options.DrainTimeout.TotalSeconds:0} s");
+        }
+        var oldPort = new Uri(target.Url).Port;
+        if (InstanceProcesses.FindListener(oldPort) is not { } oldPid)
+        {
+            step($"{target.Name}: nothing listens on port {oldPort} any more");
+            return;
+        }
+        step($"[{i + 1}/{count}] Stopping {target.Name} (pid {oldPid}) with SIGTERM; it flushes its clicks");
+        if (!await InstanceProcesses.StopGracefullyAsync(oldPid, options.StopTimeout, cancellationToken))
+        {
+            step($"{target.Name} (pid {oldPid}) did not exit within {options.StopTimeout.TotalSeconds:0} s; it is out of rotation, left running");
+        }
     }
 
     /// <summary>One deploy at a time per stack: a second one would replace instances the first is still starting.</summary>

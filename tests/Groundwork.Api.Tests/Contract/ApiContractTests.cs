@@ -121,7 +121,7 @@ public sealed partial class ApiContractTests(ApiTierFixture tier, ITestOutputHel
     [Fact]
     public async Task Every_declared_status_is_produced_and_every_produced_status_is_declared()
     {
-        await using var signIn = await AdminSignIn.StartAsync();
+        await using var signIn = await AlbSignInStandIn.StartAsync();
         await using var admin = tier.StartInstance(settings: signIn.Settings);
         await using var limited = tier.StartInstance(createLimit: 1);
         await using var broken = tier.StartInstance(settings: UnreachableDatabase(signIn.Settings));

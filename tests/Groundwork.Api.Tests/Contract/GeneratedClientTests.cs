@@ -70,8 +70,8 @@ public sealed partial class GeneratedClientTests(ApiTierFixture tier, ITestOutpu
                 work.FullName, ToolTimeout, noCalls);
             Assert.True(build.ExitCode == 0, "the generated client does not compile:\n" + build.Output + build.Error);
 
-            // Use it against a running instance on real Kestrel, with the ALB's sign-in played by AdminSignIn.
-            await using var signIn = await AdminSignIn.StartAsync();
+            // Use it against a running instance on real Kestrel, with the ALB's sign-in played by AlbSignInStandIn.
+            await using var signIn = await AlbSignInStandIn.StartAsync();
             await using var api = tier.StartInstance(settings: signIn.Settings);
             api.UseKestrel(0);
             api.StartServer();

@@ -46,9 +46,14 @@ public static class ListeningProcess
     public static async Task<int> KillAsync(int port, TimeSpan timeout)
     {
         var pid = FindPid(port) ?? throw new InvalidOperationException($"Nothing listens on 127.0.0.1:{port}.");
-        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-KILL", pid.ToString(CultureInfo.InvariantCulture)]) { RedirectStandardError = true })!)
+        try
         {
-            await kill.WaitForExitAsync();
+            using var process = Process.GetProcessById(pid);
+            process.Kill(); // SIGKILL on Linux, sent directly (no kill(1) child process)
+        }
+        catch (ArgumentException)
+        {
+            // Already gone between finding it and killing it: the wait below sees the port free.
         }
         var clock = Stopwatch.StartNew();
         while (FindPid(port) is not null)

@@ -32,7 +32,7 @@ public static class ReliabilityReport
         }
     }
 
-    private static string Render(IReadOnlyDictionary<int, ScenarioResult> rows, IReadOnlyDictionary<int, string> extraNotes)
+    private static string Render(IReadOnlyDictionary<int, ReliabilityScenarioResult> rows, IReadOnlyDictionary<int, string> extraNotes)
     {
         var text = new StringBuilder();
         text.AppendLine("# Reliability: faults, bad input and attacks");

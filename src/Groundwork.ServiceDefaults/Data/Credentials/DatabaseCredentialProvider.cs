@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Groundwork.SecretsManager;
 using Microsoft.Extensions.Logging;
 
 namespace Groundwork.ServiceDefaults.Data.Credentials;

@@ -1,13 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Groundwork.Deploy.Cost;
+namespace Groundwork.Cost;
 
 /// <summary>
 /// The dated on-demand price list (Cost/aws-prices.json): what the cost report multiplies the templates with. Kept as
 /// data in one file so a refresh is an edit of figures, not of code.
 /// </summary>
-internal sealed record PriceTable
+public sealed record PriceTable
 {
     public const string FileName = "aws-prices.json";
 
@@ -54,7 +54,7 @@ internal sealed record PriceTable
 }
 
 /// <summary>One region's prices. Instances per hour, storage per GB-month, the rest as named.</summary>
-internal sealed record RegionPrices
+public sealed record RegionPrices
 {
     public required IReadOnlyDictionary<string, double> Ec2InstanceHour { get; init; }
     /// <summary>By engine, then class; Single-AZ (Multi-AZ is twice the instance).</summary>
@@ -90,7 +90,7 @@ internal sealed record RegionPrices
 }
 
 /// <summary>The usage figures assumed where a cost depends on traffic or data, each named in the report.</summary>
-internal sealed record CostAssumptions
+public sealed record CostAssumptions
 {
     public required double NatGatewayGbPerMonth { get; init; }
     public required double LoadBalancerCapacityUnits { get; init; }
@@ -108,4 +108,4 @@ internal sealed record CostAssumptions
 }
 
 /// <summary>A cost report that cannot be made (missing price table, unreadable cloud assembly): one line for the operator.</summary>
-internal sealed class CostException(string message) : Exception(message);
+public sealed class CostException(string message) : Exception(message);

@@ -3,7 +3,7 @@ using MySqlConnector;
 namespace Groundwork.LocalServers;
 
 /// <summary>The few columns of SHOW SLAVE STATUS that say whether, and from where, the replica replicates.</summary>
-public sealed record ReplicaStatus(
+public sealed record ReplicaThreadStatus(
     string MasterHost,
     int MasterPort,
     string MasterUser,
@@ -20,13 +20,13 @@ public sealed record ReplicaStatus(
     public bool SqlThreadRunning => SqlRunning == "Yes";
 
     /// <summary>Null when the server was never told to replicate.</summary>
-    public static async Task<ReplicaStatus?> ReadAsync(MySqlConnection rootOnReplica, CancellationToken ct)
+    public static async Task<ReplicaThreadStatus?> ReadAsync(MySqlConnection rootOnReplica, CancellationToken ct)
     {
         await using var command = new MySqlCommand("SHOW SLAVE STATUS", rootOnReplica);
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         if (!await reader.ReadAsync(ct).ConfigureAwait(false)) return null;
         string Text(string column) => reader[column] is string s ? s : Convert.ToString(reader[column], System.Globalization.CultureInfo.InvariantCulture) ?? "";
-        return new ReplicaStatus(
+        return new ReplicaThreadStatus(
             Text("Master_Host"),
             Convert.ToInt32(reader["Master_Port"], System.Globalization.CultureInfo.InvariantCulture),
             Text("Master_User"),

@@ -9,7 +9,7 @@ namespace Groundwork.LocalServers.Tests;
 /// The movable endpoints and the failover on a real pair, without the AppHost: the test owns the endpoints as the
 /// AppHost does (<see cref="DataTierEndpoints"/> watching roles.json). Own tier: the roles change here.
 /// </summary>
-public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class DataTierFailoverTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly string _root = TempRoot.Create();
     private LocalDataTier _tier = null!;

@@ -1,15 +1,17 @@
 using System.Text.Json;
 
-namespace Groundwork.Deploy.Local;
+namespace Groundwork.LocalServers;
 
 /// <summary>An instance the deploy tool started: what the edge knows it as, where it listens, its pid and log.</summary>
-internal sealed record DeployedInstance(string Name, string Url, int Port, int Pid, string Log, DateTimeOffset StartedAt);
+public sealed record DeployedInstance(string Name, string Url, int Port, int Pid, string Log, DateTimeOffset StartedAt);
 
 /// <summary>
 /// <c>{data dir}/deployments/local.json</c>: the artifact version the local stack runs since the last deploy and the
-/// instances started from it (detached processes, so they outlive the tool; <c>stop</c> ends them).
+/// instances started from it (detached processes, so they outlive the tool; <c>stop</c> ends them). A contract of the
+/// local stack like <see cref="StackManifest"/>: Groundwork.Deploy writes it, the AppHost reads it to stop those
+/// instances with itself.
 /// </summary>
-internal sealed record LocalDeployment(int AppHostPid, string Version, DateTimeOffset DeployedAt, IReadOnlyList<DeployedInstance> Instances)
+public sealed record LocalDeployment(int AppHostPid, string Version, DateTimeOffset DeployedAt, IReadOnlyList<DeployedInstance> Instances)
 {
     public const string FileName = "local.json";
 

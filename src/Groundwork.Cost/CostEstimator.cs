@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 
-namespace Groundwork.Deploy.Cost;
+namespace Groundwork.Cost;
 
-internal enum CostKind
+public enum CostKind
 {
     /// <summary>Follows from the template and the price table alone (instances, storage, hours).</summary>
     Fixed,
@@ -14,12 +14,12 @@ internal enum CostKind
 }
 
 /// <summary>One line of an environment's bill: quantity × unit price a month.</summary>
-internal sealed record CostLine(string Item, double Quantity, string Unit, double UnitMonthlyUsd, CostKind Kind, string Note = "")
+public sealed record CostLine(string Item, double Quantity, string Unit, double UnitMonthlyUsd, CostKind Kind, string Note = "")
 {
     public double MonthlyUsd => Math.Round(Quantity * UnitMonthlyUsd, 2);
 }
 
-internal sealed record EnvironmentCost(string Name, IReadOnlyList<string> Regions, IReadOnlyList<CostLine> Lines)
+public sealed record EnvironmentCost(string Name, IReadOnlyList<string> Regions, IReadOnlyList<CostLine> Lines)
 {
     public double MonthlyUsd => Math.Round(Lines.Sum(l => l.MonthlyUsd), 2);
     public IEnumerable<CostLine> Unpriced => Lines.Where(l => l.Kind == CostKind.Unpriced);
@@ -30,7 +30,7 @@ internal sealed record EnvironmentCost(string Name, IReadOnlyList<string> Region
 /// templates × Auto Scaling capacity, RDS classes × Multi-AZ and storage, ElastiCache nodes, NAT, public IPv4, load
 /// balancers, endpoints, EBS, secrets, keys, alarms… Usage-driven costs are lines with the usage assumed.
 /// </summary>
-internal sealed class CostEstimator(PriceTable prices)
+public sealed class CostEstimator(PriceTable prices)
 {
     public IReadOnlyList<EnvironmentCost> Estimate(CloudAssembly assembly) =>
         assembly.Stacks.GroupBy(s => s.Environment)

@@ -3,10 +3,10 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Groundwork.Deploy.Cost;
+namespace Groundwork.Cost;
 
 /// <summary>The cost of every environment of one synthesized app, rendered as text (terminal), JSON or Markdown (docs).</summary>
-internal sealed record CostReport(PriceTable Prices, string Size, IReadOnlyList<EnvironmentCost> Environments)
+public sealed record CostReport(PriceTable Prices, string Size, IReadOnlyList<EnvironmentCost> Environments)
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
@@ -75,7 +75,7 @@ internal sealed record CostReport(PriceTable Prices, string Size, IReadOnlyList<
         if (unpriced.Count > 0)
         {
             text.AppendLine();
-            text.AppendLine(Invariant, $"{unpriced.Count} unpriced item(s): add them to src/Groundwork.Deploy/Cost/{PriceTable.FileName}.");
+            text.AppendLine(Invariant, $"{unpriced.Count} unpriced item(s): add them to src/Groundwork.Cost/{PriceTable.FileName}.");
         }
         return text.ToString();
     }

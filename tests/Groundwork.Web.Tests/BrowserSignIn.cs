@@ -5,7 +5,7 @@ using static Microsoft.Playwright.Assertions;
 namespace Groundwork.Web.Tests;
 
 /// <summary>The edge's local sign-in (the stand-in for Cognito's hosted UI), used the way a person uses it.</summary>
-public static class EdgeSignIn
+public static class BrowserSignIn
 {
     /// <summary>Allowlisted by the AppHost (GROUNDWORK_ADMIN_EMAILS defaults to it).</summary>
     public const string AdminEmail = "admin@example.com";

@@ -9,11 +9,11 @@ namespace Groundwork.LocalServers;
 /// <see cref="Process"/>; tools run to completion go through CliWrap (<see cref="RunToEndAsync"/>). Killing a server also reaps it (<see cref="Process.WaitForExitAsync(CancellationToken)"/>):
 /// PID 1 on these machines does not reap orphans, so an unreaped child would stay a zombie.
 /// </summary>
-internal sealed class ChildProcess : IAsyncDisposable
+internal sealed class ServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private ChildProcess(Process process, string name)
+    private ServerProcess(Process process, string name)
     {
         _process = process;
         Name = name;
@@ -24,7 +24,7 @@ internal sealed class ChildProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts a long-running server. Its output goes to files it writes itself, so no pipe can fill up.</summary>
-    public static ChildProcess Start(string name, string executable, IEnumerable<string> arguments, string workingDirectory)
+    public static ServerProcess Start(string name, string executable, IEnumerable<string> arguments, string workingDirectory)
     {
         var info = new ProcessStartInfo(executable)
         {
@@ -42,7 +42,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         process.ErrorDataReceived += static (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new ChildProcess(process, name);
+        return new ServerProcess(process, name);
     }
 
     /// <summary>SIGKILL, then wait for the exit so the kernel entry is reaped. The fault a crash would cause.</summary>

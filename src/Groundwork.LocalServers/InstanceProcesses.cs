@@ -4,14 +4,14 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace Groundwork.Deploy.Local;
+namespace Groundwork.LocalServers;
 
 /// <summary>
 /// App server processes on this machine (Linux /proc): start one detached from the tool, find the one listening on a
 /// port (AppHost-started instances are not ours, so their pid comes from the socket), stop one gracefully.
 /// Graceful matters: the Api flushes its pending click counts on SIGTERM, so an instance is never SIGKILLed.
 /// </summary>
-internal static class InstanceProcesses
+public static class InstanceProcesses
 {
     private const int SigTerm = 15;
 

@@ -3,7 +3,7 @@ using Groundwork.Workspace;
 namespace Groundwork.Web.Tests;
 
 /// <summary>Where the repository's web build, test results and docs are, found from the test assembly upwards.</summary>
-public static class RepositoryPaths
+public static class WebTestPaths
 {
     public static string Root => RepositoryRoot.Current;
 

@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 
-namespace Groundwork.Deploy.Cost;
+namespace Groundwork.Cost;
 
 /// <summary>One synthesized stack: its template and where it deploys.</summary>
-internal sealed record StackTemplate(string Name, string Region, JsonObject Template)
+public sealed record StackTemplate(string Name, string Region, JsonObject Template)
 {
     /// <summary>
     /// The environment a stack belongs to, from the app's naming: Groundwork-&lt;environment&gt;-&lt;concern&gt;, and
@@ -27,7 +27,7 @@ internal sealed record StackTemplate(string Name, string Region, JsonObject Temp
 }
 
 /// <summary>A cdk.out folder: the stacks its manifest lists, with their regions and templates.</summary>
-internal sealed class CloudAssembly
+public sealed class CloudAssembly
 {
     public IReadOnlyList<StackTemplate> Stacks { get; }
     private readonly Dictionary<string, (StackTemplate Stack, JsonNode? Value)> _exports = new(StringComparer.Ordinal);

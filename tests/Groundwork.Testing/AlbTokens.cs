@@ -1,12 +1,17 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Buffers.Text;
 
-namespace Groundwork.ServiceDefaults.Tests.AlbIdentity;
+namespace Groundwork.Testing;
 
-/// <summary>Builds tokens in the ALB's wire format (and deliberately broken variants of it).</summary>
-internal sealed record AlbTokens(string SignerArn, string Issuer, string ClientId)
+/// <summary>
+/// The one test-side signer of the ALB's <c>x-amzn-oidc-data</c> header: tokens in the ALB's wire format (ES256 JWS,
+/// base64url with padding, <c>signer</c>/<c>iss</c>/<c>client</c>/<c>exp</c> in the header), and deliberately broken
+/// variants of them (unpadded, another alg, claims changed after signing). The app tier's validator
+/// (ServiceDefaults' AlbIdentity), the Api contract tests and the attack tests against the running stack all sign with it.
+/// </summary>
+public sealed record AlbTokens(string SignerArn, string Issuer, string ClientId)
 {
     public string Create(
         ECDsa key,
@@ -41,7 +46,7 @@ internal sealed record AlbTokens(string SignerArn, string Issuer, string ClientI
         return $"{signingInput}.{Encode(signature, padded)}";
     }
 
-    /// <summary>A token with an arbitrary header, signed with an HMAC (or not at all) — alg confusion attempts.</summary>
+    /// <summary>A token with an arbitrary header alg, signed with an HMAC, an RSA key or not at all (alg confusion attempts).</summary>
     public string CreateWithAlg(string alg, string kid, byte[]? hmacSecret, RSA? rsa = null)
     {
         var header = new Dictionary<string, object?>
@@ -60,6 +65,25 @@ internal sealed record AlbTokens(string SignerArn, string Issuer, string ClientI
         };
         return $"{signingInput}.{(signature.Length == 0 ? "" : Encode(signature, true))}";
     }
+
+    /// <summary>A genuine token with its payload's email swapped (claims changed after signing).</summary>
+    public static string WithEmail(string genuine, string email)
+    {
+        var parts = genuine.Split('.');
+        var payload = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(Base64Url.DecodeFromChars(parts[1].TrimEnd('=')))!
+            .ToDictionary(p => p.Key, p => (object?)p.Value);
+        payload["email"] = email;
+        return $"{parts[0]}.{Encode(payload, true)}.{parts[2]}";
+    }
+
+    /// <summary>The key id in a token's header.</summary>
+    public static string KidOf(string token) => HeaderOf(token).GetProperty("kid").GetString()!;
+
+    /// <summary>The expiry (Unix seconds) in a token's header.</summary>
+    public static long ExpiryOf(string token) => HeaderOf(token).GetProperty("exp").GetInt64();
+
+    private static JsonElement HeaderOf(string token) =>
+        JsonDocument.Parse(Base64Url.DecodeFromChars(token.Split('.')[0].TrimEnd('='))).RootElement;
 
     private static string Encode(object value, bool padded) =>
         Encode(JsonSerializer.SerializeToUtf8Bytes(value), padded);

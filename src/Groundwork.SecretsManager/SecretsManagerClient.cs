@@ -7,17 +7,17 @@ using System.Text.Json.Nodes;
 using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
 
-namespace Groundwork.ServiceDefaults.Data.Credentials;
+namespace Groundwork.SecretsManager;
 
 /// <summary>
 /// The few Secrets Manager operations the credentials design needs (GetSecretValue, PutSecretValue,
 /// UpdateSecretVersionStage, DescribeSecret, CreateSecret), spoken in the service's own JSON 1.1 protocol and signed with
 /// Signature Version 4. AWSSDK.SecretsManager is not served by the package registry here; AWSSDK.Core is, and it
-/// supplies what must not be re-invented (the credentials chain: instance role in AWS, environment locally). The same
-/// file is compiled into the deploy tool (rotate-credentials), so the app and the rotation speak to Secrets Manager
-/// with one client.
+/// supplies what must not be re-invented (the credentials chain: instance role in AWS, environment locally). The app
+/// servers (ServiceDefaults) and the deploy tool (rotate-credentials) both reference this library, so the app and the
+/// rotation speak to Secrets Manager with one client.
 /// </summary>
-internal sealed class SecretsManagerClient
+public sealed class SecretsManagerClient
 {
     private const string Service = "secretsmanager";
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
@@ -214,10 +214,10 @@ internal sealed class SecretsManagerClient
 }
 
 /// <summary>One version of a secret as GetSecretValue returns it.</summary>
-internal sealed record SecretValue(string Arn, string Name, string VersionId, string? SecretString, string[] VersionStages);
+public sealed record SecretValue(string Arn, string Name, string VersionId, string? SecretString, string[] VersionStages);
 
 /// <summary>An error answer of Secrets Manager (its <c>__type</c>, e.g. ResourceNotFoundException), or no answer at all.</summary>
-internal sealed class SecretsManagerException(string code, string message, int status, Exception? inner = null) : Exception(message, inner)
+public sealed class SecretsManagerException(string code, string message, int status, Exception? inner = null) : Exception(message, inner)
 {
     public string Code { get; } = code;
     public int Status { get; } = status;
