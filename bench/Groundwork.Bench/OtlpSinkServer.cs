@@ -41,13 +41,16 @@ public sealed class OtlpSinkServer(ChildProcess process, string otlpUrl, string 
     private string StatsUrl { get; } = statsUrl;
 
     /// <summary>Exports and bytes received so far.</summary>
-    public async Task<SinkStats?> StatsAsync(HttpClient http) =>
-        await http.GetFromJsonAsync<SinkStats>(StatsUrl + "/stats", System.Text.Json.JsonSerializerOptions.Web);
+    public async Task<OtlpSinkCounts?> StatsAsync(HttpClient http) =>
+        await http.GetFromJsonAsync<OtlpSinkCounts>(StatsUrl + "/stats", System.Text.Json.JsonSerializerOptions.Web);
 }
 
-/// <summary>What the sink counted: OTLP export calls in all and per signal, and the bytes of their bodies.</summary>
-public sealed record SinkStats(long Exports, long Bytes, long Traces, long Metrics, long Logs)
+/// <summary>
+/// What the sink counted: OTLP export calls in all and per signal, and the bytes of their bodies. The JSON of the sink's
+/// /stats (SinkStats in Groundwork.Bench.OtlpSink, an executable this project does not reference), read by name.
+/// </summary>
+public sealed record OtlpSinkCounts(long Exports, long Bytes, long Traces, long Metrics, long Logs)
 {
-    public SinkStats Since(SinkStats before) =>
+    public OtlpSinkCounts Since(OtlpSinkCounts before) =>
         new(Exports - before.Exports, Bytes - before.Bytes, Traces - before.Traces, Metrics - before.Metrics, Logs - before.Logs);
 }

@@ -95,7 +95,7 @@ public sealed class Scenarios(
         var sinkMeter = new CpuMeter("OTLP sink", [sink.Process.Pid], []);
         var alsoCpu = new List<double[]>();
         var sinkBytes = new List<double>();
-        SinkStats? before = null;
+        OtlpSinkCounts? before = null;
         var (subject, baseline) = await SideBySideAsync(
             cached.InstanceUrl(1), CpuMeter.ForListeners("api-1", cached.ApiPorts[0]),
             bareKestrelUrl, CpuMeter.ForGroup("bare Kestrel", bareKestrelPid), Redirect, [sinkMeter], alsoCpu,

@@ -19,7 +19,7 @@ internal static class ListenerRules
             branch =>
             {
                 branch.UseResponseCompression();
-                branch.Run(context => context.RequestServices.GetRequiredService<StaticSite>()
+                branch.Run(context => context.RequestServices.GetRequiredService<StaticSiteFiles>()
                     .ServeAsync(context, (RouteDecision.Static)context.Items[typeof(RouteDecision)]!));
             });
 

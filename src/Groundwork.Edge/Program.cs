@@ -30,7 +30,7 @@ public static class EdgeApp
         builder.Services.AddSingleton(RoutingRules.Load(routingFile));
 
         // CloudFront: the static site, compressed.
-        builder.Services.AddSingleton<StaticSite>();
+        builder.Services.AddSingleton<StaticSiteFiles>();
         builder.Services.AddResponseCompression(o =>
         {
             o.EnableForHttps = true;

@@ -87,7 +87,7 @@ internal static class SignIn
             }
 
             var tokens = antiforgery.GetAndStoreTokens(context);
-            StaticSite.AddSecurityHeaders(context);
+            StaticSiteFiles.AddSecurityHeaders(context);
             context.Response.Headers.CacheControl = "no-store";
             return Results.Content(SignInPage(returnUrl, tokens, error: null), "text/html; charset=utf-8");
         });
@@ -130,7 +130,7 @@ internal static class SignIn
             var email = form["email"].ToString().Trim();
             if (!IsEmail(email))
             {
-                StaticSite.AddSecurityHeaders(context);
+                StaticSiteFiles.AddSecurityHeaders(context);
                 var tokens = antiforgery.GetAndStoreTokens(context);
                 return Results.Content(SignInPage(returnUrl, tokens, "Enter a valid email address."), "text/html; charset=utf-8",
                     statusCode: StatusCodes.Status400BadRequest);

@@ -31,7 +31,7 @@ public sealed class ComponentDefaultsTests
             ],
             [new SubnetSelection { SubnetGroupName = Tiers.App }]) { NatGateways = 1 }).Vpc;
         var client = new SecurityGroup(stack, "Client", new SecurityGroupProps { Vpc = vpc, Description = "the only client" });
-        _ = new Database(stack, "Database", new DatabaseProps("bare", vpc, [new(client, "primary client")], [new(client, "replica client")]));
+        _ = new DatabaseServers(stack, "Database", new DatabaseProps("bare", vpc, [new(client, "primary client")], [new(client, "replica client")]));
         _ = new Cache(stack, "Cache", new CacheProps("bare", vpc, [new(client, "cache client")], "bare/cache/auth-token"));
         app.Synth();
         var template = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "Bare.template.json")))!.AsObject();

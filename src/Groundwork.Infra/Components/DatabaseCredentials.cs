@@ -8,7 +8,7 @@ using Groundwork.Infra.BuildingBlocks;
 
 namespace Groundwork.Infra.Components;
 
-/// <param name="MasterSecretArn">The RDS-managed master secret (<see cref="Database.MasterSecretArn"/>).</param>
+/// <param name="MasterSecretArn">The RDS-managed master secret (<see cref="DatabaseServers.MasterSecretArn"/>).</param>
 /// <param name="ParametersArn">The environment's database parameters (endpoints), which the deploy role reads.</param>
 public sealed record DatabaseCredentialsProps(EnvironmentSettings Environment, string MasterSecretArn, string ParametersArn)
 {

@@ -51,7 +51,7 @@ public sealed class Metabase : Component
             Vpc = props.Vpc, Description = $"{props.Name}: Metabase application database", AllowAllOutbound = false,
             SecurityGroupName = $"{props.Name}-metabasedatabase",
         });
-        DatabaseSecurityGroup.AddIngressRule(props.SecurityGroup, Amazon.CDK.AWS.EC2.Port.Tcp(Components.Database.Port), "Metabase's own application database");
+        DatabaseSecurityGroup.AddIngressRule(props.SecurityGroup, Amazon.CDK.AWS.EC2.Port.Tcp(Components.DatabaseServers.Port), "Metabase's own application database");
         Database = ApplicationDatabase(props);
         AdminSecret = new Secret(this, "MetabaseAdmin", new SecretProps
         {
@@ -95,7 +95,7 @@ public sealed class Metabase : Component
         var database = new DatabaseInstance(this, "MetabaseDatabase", new DatabaseInstanceProps
         {
             InstanceIdentifier = $"{props.Name}-metabase",
-            Engine = Components.Database.Engine(),
+            Engine = Components.DatabaseServers.Engine(),
             InstanceType = new InstanceType(props.DatabaseInstanceType),
             Vpc = props.Vpc,
             VpcSubnets = new SubnetSelection { SubnetGroupName = Tiers.Data },

@@ -37,7 +37,7 @@ public sealed class DataStack : ComponentStack
         // The deploy tool on the Jenkins controller (management VPC, over the peering) runs the migrate step on the
         // primary and rotate-credentials, which also checks the new password on the replica. Only Jenkins' security
         // group, not the management VPC as a whole (Sentry lives there too).
-        var database = new Database(this, "Database", new DatabaseProps($"groundwork-{env.Name}", network.Vpc,
+        var database = new DatabaseServers(this, "Database", new DatabaseProps($"groundwork-{env.Name}", network.Vpc,
             PrimaryClients:
             [
                 new(app, "MariaDB from the app tier"),

@@ -50,7 +50,7 @@ public sealed class ManagementStack : ComponentStack
             NatImage = MachineImage.GenericLinux(new Dictionary<string, string> { [settings.Region] = settings.ToolHostAmi }),
             NatGateways = 1,
         }).Vpc;
-        ArtifactsBucket = new ArtifactStore(this, "Artifacts", new ArtifactStoreProps(settings.ArtifactsBucketName)
+        ArtifactsBucket = new ArtifactBucket(this, "Artifacts", new ArtifactBucketProps(settings.ArtifactsBucketName)
         {
             RetentionDays = settings.ArtifactRetentionDays,
         }).Bucket;

@@ -5,7 +5,7 @@ using Groundwork.Infra.BuildingBlocks;
 
 namespace Groundwork.Infra.Components;
 
-public sealed record ArtifactStoreProps(string BucketName)
+public sealed record ArtifactBucketProps(string BucketName)
 {
     /// <summary>How long a build's artifact stays deployable (and rollback-able).</summary>
     public int RetentionDays { get; init; } = 365;
@@ -15,11 +15,11 @@ public sealed record ArtifactStoreProps(string BucketName)
 /// Build once, deploy anywhere (architecture #15): the bucket of versioned artifacts the build job writes and every
 /// environment reads. Private, encrypted, SSL only, versioned, retained; its access logs go to their own bucket.
 /// </summary>
-public sealed class ArtifactStore : Component
+public sealed class ArtifactBucket : Component
 {
     public Bucket Bucket { get; }
 
-    public ArtifactStore(Construct scope, string id, ArtifactStoreProps props) : base(scope, id)
+    public ArtifactBucket(Construct scope, string id, ArtifactBucketProps props) : base(scope, id)
     {
         var accessLogs = Buckets.AccessLogBucket(this, "AccessLogs", retain: true, receivesS3ServerAccessLogs: true);
         Bucket = new Bucket(this, "Artifacts", new BucketProps

@@ -33,7 +33,7 @@ public sealed record DatabaseProps(string Name, IVpc Vpc, IReadOnlyList<Database
 /// data subnets, encrypted, TLS required, backups, CloudWatch error and slow logs, each with its own security group that
 /// admits only the named clients. The master password is managed and rotated by RDS itself (no Lambda).
 /// </summary>
-public sealed class Database : Component
+public sealed class DatabaseServers : Component
 {
     /// <summary>The exact RDS engine version: the same major.minor as the local mariadbd (Debian 12: 10.11). RDS takes
     /// exact patch versions only (cfn-lint rejects a bare "10.11").</summary>
@@ -49,7 +49,7 @@ public sealed class Database : Component
     public SecurityGroup PrimarySecurityGroup { get; }
     public SecurityGroup ReplicaSecurityGroup { get; }
 
-    public Database(Construct scope, string id, DatabaseProps props) : base(scope, id)
+    public DatabaseServers(Construct scope, string id, DatabaseProps props) : base(scope, id)
     {
         PrimarySecurityGroup = Group("Database", "RDS MariaDB primary", props, props.PrimaryClients);
         ReplicaSecurityGroup = Group("Replica", "RDS MariaDB read replica", props, props.ReplicaClients);

@@ -10,13 +10,13 @@ namespace Groundwork.Edge;
 /// year, entry points revalidated every time, the SPA's client-side routes (/s/*) served by index.html, the managed
 /// security-headers policy, and compression (added by the pipeline around this).
 /// </summary>
-internal sealed class StaticSite
+internal sealed class StaticSiteFiles
 {
     private const string IndexFile = "index.html";
     private readonly IFileProvider? files;
     private readonly FileExtensionContentTypeProvider contentTypes = new();
 
-    public StaticSite(IOptions<EdgeOptions> options, IWebHostEnvironment environment, ILogger<StaticSite> logger)
+    public StaticSiteFiles(IOptions<EdgeOptions> options, IWebHostEnvironment environment, ILogger<StaticSiteFiles> logger)
     {
         var root = options.Value.StaticRoot;
         if (!string.IsNullOrWhiteSpace(root))
