@@ -17,6 +17,16 @@ public sealed partial class ReplicaMonitor(
     IOptions<DatabaseOptions> options,
     ILogger<ReplicaMonitor> logger) : BackgroundService
 {
+    /// <summary>
+    /// Checks in a row that could not read the primary's position before a lagging replica is trusted again. One failed
+    /// read (a busy primary, a connection cut) must not hand reads to a replica known to be behind: that served stats
+    /// lower than the primary had already served (fault suite, replica-lag row). A primary still unreadable after this
+    /// many checks is taken for down, and a replica that answers is then the best source of reads.
+    /// </summary>
+    private const int PrimaryUnreadableChecksBeforeTrustingReplica = 3;
+
+    private int _primaryUnreadableChecks;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!replica.IsConfigured)
@@ -80,8 +90,13 @@ public sealed partial class ReplicaMonitor(
             {
                 await using var ping = new MySqlCommand("SELECT 1", r);
                 await ping.ExecuteScalarAsync(ct);
+                if (status.State == ReplicaState.Lagging && ++_primaryUnreadableChecks < PrimaryUnreadableChecksBeforeTrustingReplica)
+                {
+                    return (ReplicaState.Lagging, status.LastError);
+                }
                 return (ReplicaState.InSync, null);
             }
+            _primaryUnreadableChecks = 0;
             if (primaryPosition.Length == 0)
             {
                 return (ReplicaState.InSync, null); // nothing ever written
