@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 ## The build agent's boot (ToolUserData.JenkinsAgent): a Debian 12 host that runs `./groundwork test` as the README
 ## writes it. Lines starting with ## are notes for this file's reader; they are not rendered into the user data.
 set -euo pipefail

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 ## The Jenkins controller's boot, after the data volume is mounted on /var/lib/jenkins (ToolUserData.JenkinsController).
 ## Lines starting with ## are notes for this file's reader; they are not rendered into the user data.
 curl -fsSL -o /etc/yum.repos.d/jenkins.repo https://pkg.jenkins.io/redhat-stable/jenkins.repo

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 ## Metabase, after its unit (ToolUserData.MetabaseConfigure): the configuration unit (admin, the replica as data
 ## source), run now and at every boot. Lines starting with ## are not rendered into the user data.
 mkdir -p /etc/metabase

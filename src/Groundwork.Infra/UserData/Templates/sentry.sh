@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 ## Self-hosted Sentry, after its install (ToolUserData.SentryConfigure): the configuration unit (admin, project, keys,
 ## DSN secrets), run now and at every boot. Lines starting with ## are not rendered into the user data.
 dnf install -y jq
