@@ -21,8 +21,8 @@ public static class Extensions
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
         builder.AddTelemetry();          // OpenTelemetry over OTLP (Aspire dashboard locally, New Relic in AWS)
-        builder.AddErrorTracking();      // Sentry when a DSN is configured
         builder.AddProblemDetailsForEverything();
+        builder.AddErrorTracking();      // Sentry when a DSN is configured (after: reports what problem details did not handle)
         builder.AddLoadBalancerForwarding();
         builder.AddPrimaryAndReplica();  // writes → primary, reads → replica with read-your-writes
         builder.AddSharedCache();        // FusionCache: memory L1 + Redis L2 + Redis backplane, fail-safe

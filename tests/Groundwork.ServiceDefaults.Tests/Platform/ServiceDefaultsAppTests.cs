@@ -9,6 +9,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Http;
 
 namespace Groundwork.ServiceDefaults.Tests.Platform;
 
@@ -28,7 +30,14 @@ public sealed class ServiceDefaultsAppTests
         var app = builder.Build();
         app.UseServiceDefaults();
         app.MapDefaultEndpoints();
-        app.MapGet("/boom", string () => throw new InvalidProgramException("a bug"));
+        app.MapGet("/boom", string (ILogger<ServiceDefaultsAppTests> log) =>
+        {
+            log.LogInformation("an information before the bug");
+            log.LogWarning("a warning before the bug");
+            throw new InvalidProgramException("a bug");
+        });
+        app.MapGet("/later", string () => throw new NotSupportedException("a later bug"));
+        app.MapGet("/bad", string () => throw new BadHttpRequestException("unreadable", StatusCodes.Status400BadRequest));
         app.MapGet("/ok", () => "ok");
         await app.StartAsync();
         var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -76,6 +85,35 @@ public sealed class ServiceDefaultsAppTests
         var received = await sentry.WaitForAsync(r => r.Path.Contains("/api/42/envelope")
             && Encoding.UTF8.GetString(r.Body) is var text && text.Contains("InvalidProgramException") && text.Contains(traceId), TimeSpan.FromSeconds(15));
         Assert.True(received, $"no Sentry envelope with the exception and trace id {traceId}; got {sentry.Requests.Count} requests");
+    }
+
+    [Fact]
+    public async Task Only_an_error_that_ends_in_a_500_is_an_event_once_with_its_request_and_the_warnings_before_it()
+    {
+        await using var sentry = await FakeCollector.StartAsync();
+        var dsn = new UriBuilder(sentry.Url) { UserName = "publickey", Path = "/42" }.Uri.ToString().TrimEnd('/');
+        var (app, client) = await StartAsync(new() { ["Sentry:Dsn"] = dsn });
+        await using var _ = app;
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/bad")).StatusCode);
+        Assert.Equal(HttpStatusCode.InternalServerError, (await client.GetAsync("/boom?secret=1")).StatusCode);
+        Assert.Equal(HttpStatusCode.InternalServerError, (await client.GetAsync("/later")).StatusCode);
+        // The SDK sends in order: once the later error has arrived, everything before it has too.
+        Assert.True(await sentry.WaitForAsync(r => Encoding.UTF8.GetString(r.Body).Contains("NotSupportedException"), TimeSpan.FromSeconds(15)),
+            "the later error never reached Sentry");
+
+        var bodies = sentry.Requests.Select(r => Encoding.UTF8.GetString(r.Body)).ToArray();
+        Assert.DoesNotContain(bodies, b => b.Contains("BadHttpRequestException")); // a 4xx is the client's, not a bug
+        var boom = Assert.Single(bodies, b => b.Contains("InvalidProgramException")); // not again from the handler's log
+        var evt = JsonDocument.Parse(boom.Split('\n').Single(line => line.Contains("\"exception\""))).RootElement;
+        Assert.Equal("GET", evt.GetProperty("request").GetProperty("method").GetString());
+        var url = new Uri(evt.GetProperty("request").GetProperty("url").GetString()!);
+        Assert.Equal("/boom", url.AbsolutePath);
+        Assert.Empty(url.Query); // a query string may hold anything; it stays out
+        Assert.Equal("GET /boom", evt.GetProperty("transaction").GetString());
+        var crumbs = evt.GetProperty("breadcrumbs").EnumerateArray().Select(c => c.GetProperty("message").GetString()).ToArray();
+        Assert.Contains("a warning before the bug", crumbs);
+        Assert.DoesNotContain("an information before the bug", crumbs); // Information logs are New Relic's
     }
 
     [Fact]
