@@ -7,10 +7,13 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 // empty Export*ServiceResponse message (5 bytes: no compression, length 0), trailer grpc-status 0. An empty response
 // means "all accepted" in OTLP (no partial_success). Nothing is decoded: New Relic's ingest runs off the app servers, so
 // the sink must cost next to nothing on the cores the benchmark measures.
+// It also stands in for the self-hosted Sentry the app servers' DSN names in AWS: Sentry's envelope endpoint, answered
+// as Sentry answers (200 with the event id) and dropped, so the instances run their Sentry SDK with a DSN as in AWS.
 // Usage: Groundwork.Bench.OtlpSink <otlp-port> <stats-port>
 //   <otlp-port>   OTLP/gRPC, HTTP/2 without TLS (as the Aspire dashboard's OTLP endpoint locally)
-//   <stats-port>  HTTP/1.1: GET /stats -> {"exports":N,"bytes":N,"traces":N,"metrics":N,"logs":N}, so the benchmark can
-//                 check that telemetry really arrived (a sink nobody reaches would look free)
+//   <stats-port>  HTTP/1.1: GET /stats -> {"exports":N,"bytes":N,"traces":N,"metrics":N,"logs":N,"sentryEnvelopes":N},
+//                 so the benchmark can check that telemetry really arrived (a sink nobody reaches would look free);
+//                 POST /api/{project}/envelope/ -> Sentry's envelope endpoint (DSN http://key@127.0.0.1:<stats-port>/1)
 var otlpPort = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 4317;
 var statsPort = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 4319;
 var builder = WebApplication.CreateSlimBuilder(args);
@@ -37,6 +40,12 @@ app.MapPost("/opentelemetry.proto.collector.{signal}.v1.{service}/Export", async
     await context.Response.Body.WriteAsync(emptyMessage, context.RequestAborted);
     context.Response.AppendTrailer("grpc-status", "0");
 });
+// Sentry's ingest: POST /api/<project>/envelope/ (gzip or plain; not decoded), answered {"id": ...} as Sentry does.
+app.MapPost("/api/{project}/envelope", async (HttpContext context) =>
+{
+    counts.AddSentryEnvelope(await Drain(context.Request.Body, context.RequestAborted));
+    return Results.Json(new { id = Guid.NewGuid().ToString("N") });
+});
 app.MapGet("/stats", () => Results.Json(counts.Snapshot()));
 app.Run();
 
@@ -62,7 +71,13 @@ static async Task<long> Drain(Stream body, CancellationToken cancellationToken)
 /// <summary>How many exports and bytes arrived, per signal.</summary>
 internal sealed class SinkCounts
 {
-    private long _exports, _bytes, _traces, _metrics, _logs;
+    private long _exports, _bytes, _traces, _metrics, _logs, _sentryEnvelopes;
+
+    public void AddSentryEnvelope(long bytes)
+    {
+        Interlocked.Increment(ref _sentryEnvelopes);
+        Interlocked.Add(ref _bytes, bytes);
+    }
 
     public void Add(string signal, long bytes)
     {
@@ -82,7 +97,7 @@ internal sealed class SinkCounts
         }
     }
 
-    public SinkStats Snapshot() => new(Interlocked.Read(ref _exports), Interlocked.Read(ref _bytes), Interlocked.Read(ref _traces), Interlocked.Read(ref _metrics), Interlocked.Read(ref _logs));
+    public SinkStats Snapshot() => new(Interlocked.Read(ref _exports), Interlocked.Read(ref _bytes), Interlocked.Read(ref _traces), Interlocked.Read(ref _metrics), Interlocked.Read(ref _logs), Interlocked.Read(ref _sentryEnvelopes));
 }
 
-internal sealed record SinkStats(long Exports, long Bytes, long Traces, long Metrics, long Logs);
+internal sealed record SinkStats(long Exports, long Bytes, long Traces, long Metrics, long Logs, long SentryEnvelopes);

@@ -62,11 +62,14 @@ public static class BenchmarkRun
             Console.WriteLine("== the OTLP sink (accepts and drops telemetry: New Relic's off-box ingest in AWS)");
             var sink = await OtlpSinkServer.StartAsync(work, http, options.BuildConfiguration);
             started.Push(() => sink.Process.StopAsync(TimeSpan.FromSeconds(10)));
-            Console.WriteLine($"   OTLP/gRPC on {sink.OtlpUrl}");
+            Console.WriteLine($"   OTLP/gRPC on {sink.OtlpUrl}, Sentry DSN {sink.SentryDsn}");
 
             Console.WriteLine($"== starting the local stack ({options.BuildConfiguration}, cold: fresh data directory), 2 instances, cache on, telemetry to the sink");
             var apiSettings = options.ApiSettings.ToDictionary(kv => "GROUNDWORK_API__" + kv.Key, kv => kv.Value);
+            // Sentry as on the app servers: a DSN (the sink's envelope endpoint), errors only. A setting given with
+            // --api-setting wins, so a variant can measure Sentry:SendTraces.
             var toSink = new Dictionary<string, string>(apiSettings) { ["GROUNDWORK_OTLP_SINK"] = sink.OtlpUrl };
+            toSink.TryAdd("GROUNDWORK_API__Sentry__Dsn", sink.SentryDsn);
             var cached = await BenchStack.StartAsync("cached", 2, work, toSink, http, options.BuildConfiguration);
             started.Push(() => cached.DisposeAsync().AsTask());
             Console.WriteLine($"   healthy after {cached.ColdStart.TotalSeconds:0.0} s: edge {cached.EdgeUrl}, instances {string.Join(", ", cached.ApiPorts)}");

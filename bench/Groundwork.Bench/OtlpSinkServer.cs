@@ -14,6 +14,8 @@ public sealed class OtlpSinkServer(ChildProcess process, string otlpUrl, string 
     public ChildProcess Process { get; } = process;
     /// <summary>What the instances get as OTEL_EXPORTER_OTLP_ENDPOINT.</summary>
     public string OtlpUrl { get; } = otlpUrl;
+    /// <summary>What the instances get as Sentry:Dsn: the sink's Sentry envelope endpoint, as the self-hosted Sentry's DSN in AWS.</summary>
+    public string SentryDsn => new UriBuilder(StatsUrl) { UserName = "bench", Path = "/1" }.Uri.ToString().TrimEnd('/');
 
     public static async Task<OtlpSinkServer> StartAsync(string workDirectory, HttpClient http, string configuration = "Release")
     {
@@ -49,8 +51,9 @@ public sealed class OtlpSinkServer(ChildProcess process, string otlpUrl, string 
 /// What the sink counted: OTLP export calls in all and per signal, and the bytes of their bodies. The JSON of the sink's
 /// /stats (SinkStats in Groundwork.Bench.OtlpSink, an executable this project does not reference), read by name.
 /// </summary>
-public sealed record OtlpSinkCounts(long Exports, long Bytes, long Traces, long Metrics, long Logs)
+public sealed record OtlpSinkCounts(long Exports, long Bytes, long Traces, long Metrics, long Logs, long SentryEnvelopes)
 {
     public OtlpSinkCounts Since(OtlpSinkCounts before) =>
-        new(Exports - before.Exports, Bytes - before.Bytes, Traces - before.Traces, Metrics - before.Metrics, Logs - before.Logs);
+        new(Exports - before.Exports, Bytes - before.Bytes, Traces - before.Traces, Metrics - before.Metrics, Logs - before.Logs,
+            SentryEnvelopes - before.SentryEnvelopes);
 }
