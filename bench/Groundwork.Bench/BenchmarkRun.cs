@@ -121,6 +121,7 @@ public static class BenchmarkRun
                 await scenarios.ReplicaShareAsync(),
                 StartUpAndMemory(cached, uncached, bare, nginx),
                 await scenarios.RedirectWithDashboardAsync(),
+                await scenarios.WhereInstanceCpuGoesAsync(work),
             };
 
             result = new RunResult(

@@ -25,10 +25,21 @@ public sealed class ChildProcess : IAsyncDisposable
         LogFile = logFile;
     }
 
-    public static ChildProcess Start(string name, string logFile, IReadOnlyDictionary<string, string> environment, string workingDirectory, params string[] command)
+    public static ChildProcess Start(string name, string logFile, IReadOnlyDictionary<string, string> environment, string workingDirectory, params string[] command) =>
+        Start(name, logFile, environment, inheritEnvironment: true, workingDirectory, command);
+
+    /// <summary>As <see cref="Start(string, string, IReadOnlyDictionary{string, string}, string, string[])"/>; with
+    /// <paramref name="inheritEnvironment"/> false the process gets exactly <paramref name="environment"/> (and PATH).</summary>
+    public static ChildProcess Start(string name, string logFile, IReadOnlyDictionary<string, string> environment, bool inheritEnvironment, string workingDirectory, params string[] command)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(logFile)!);
         var start = new ProcessStartInfo("/bin/bash") { WorkingDirectory = workingDirectory, UseShellExecute = false };
+        if (!inheritEnvironment)
+        {
+            var path = start.Environment["PATH"];
+            start.Environment.Clear();
+            start.Environment["PATH"] = path;
+        }
         // exec keeps the pid: the Process object is the server itself, and its pid is its process group id.
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add("exec setsid \"$@\" >\"$GW_BENCH_LOG\" 2>&1 </dev/null");

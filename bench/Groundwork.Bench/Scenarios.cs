@@ -120,6 +120,76 @@ public sealed class Scenarios(
         new { subject, baseline, sinkCpuUsPerRequest = alsoCpu.Select(c => c[0]), sinkBytesPerRequest = sinkBytes });
     }
 
+    /// <summary>What a twin of api-1 changes (issue 19's "reason for each miss, measured"): one cost turned off each.</summary>
+    public static readonly IReadOnlyList<(string Variant, string Why, IReadOnlyDictionary<string, string> Changes)> TwinVariants =
+    [
+        ("as shipped", "api-1's settings", new Dictionary<string, string>()),
+        ("OpenTelemetry off", "OTEL_SDK_DISABLED=true: no traces, metrics or logs exported (the difference is what telemetry costs)",
+            new Dictionary<string, string> { ["OTEL_SDK_DISABLED"] = "true" }),
+        ("Sentry off", "no DSN: the Sentry SDK not started", new Dictionary<string, string> { ["Sentry__Dsn"] = "", ["Sentry__Spotlight"] = "" }),
+        ("Sentry with traces", "Sentry:SendTraces=true: Sentry's ASP.NET Core integration and a transaction per sampled request (the app servers' setting until 2026-12-03)",
+            new Dictionary<string, string> { ["Sentry__SendTraces"] = "true" }),
+        ("thread-pool spin on", "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=70, the runtime's default (shipped: 0)",
+            new Dictionary<string, string> { ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "70" }),
+    ];
+
+    /// <summary>
+    /// Scenario 8: where an instance's CPU goes. Twins of api-1 (<see cref="InstanceTwin"/>: same process, environment,
+    /// data tier and sinks), each with one cost turned off or on, take the redirect and the create load directly, in
+    /// turn within each repetition (the order rotates); each twin's CPU per request is compared with the as-shipped
+    /// twin's in the same repetition, so the difference is that setting's cost, measured.
+    /// </summary>
+    public async Task<ScenarioResult> WhereInstanceCpuGoesAsync(string workDirectory)
+    {
+        Console.WriteLine("== 8. where an instance's CPU goes: twins of api-1 with one cost changed each");
+        var api1 = ProcessMemory.PidListeningOn(cached.ApiPorts[0]) ?? throw new InvalidOperationException("api-1 is not listening");
+        var twins = new List<InstanceTwin>();
+        try
+        {
+            foreach (var (variant, _, changes) in TwinVariants)
+            {
+                twins.Add(await InstanceTwin.StartAsync(api1, variant, changes, workDirectory, http));
+            }
+            var metrics = new List<Metric>();
+            var samples = new Dictionary<string, object>();
+            foreach (var (load, script, unit) in new[] { ("redirect", Redirect, "µs per redirect"), ("create", "create.lua", "µs per create") })
+            {
+                foreach (var twin in twins)
+                {
+                    await wrk.RunAsync(twin.Url, script, options.WarmUp);
+                }
+                var cpu = twins.ToDictionary(t => t.Variant, _ => new List<double>());
+                for (var rep = 0; rep < options.Repetitions; rep++)
+                {
+                    for (var i = 0; i < twins.Count; i++)
+                    {
+                        var twin = twins[(i + rep) % twins.Count];
+                        var run = await RunAsync(twin.Url, script, twin.Cpu);
+                        cpu[twin.Variant].Add(run.CpuUsPerRequest);
+                    }
+                    Console.WriteLine($"   {load} rep {rep + 1}: " + string.Join(" | ", twins.Select(t => $"{t.Variant} {cpu[t.Variant][^1]:0.0} µs")));
+                }
+                var shipped = cpu[TwinVariants[0].Variant];
+                metrics.Add(new Metric($"{load}: CPU, as shipped", unit, Spread.Of(shipped), null, null, null));
+                foreach (var (variant, _, _) in TwinVariants.Skip(1))
+                {
+                    metrics.Add(new Metric($"{load}: CPU, {variant} (baseline: as shipped)", unit, Spread.Of(cpu[variant]), Spread.Of(shipped),
+                        Spread.Of(cpu[variant].Zip(shipped, (v, b) => v / b)), null));
+                }
+                samples[load] = cpu;
+            }
+            return new ScenarioResult(8, "Where an instance's CPU goes", "twins of api-1, one setting changed each, loaded directly in turn", "the as-shipped twin, same repetition",
+                metrics, [.. TwinVariants.Select(v => $"{v.Variant}: {v.Why}.")], samples);
+        }
+        finally
+        {
+            foreach (var twin in twins)
+            {
+                await twin.DisposeAsync();
+            }
+        }
+    }
+
     /// <summary>Scenario 7: scenario 1 on a stack as ./groundwork up runs it, the Aspire dashboard ingesting on the same cores.</summary>
     public async Task<ScenarioResult> RedirectWithDashboardAsync()
     {

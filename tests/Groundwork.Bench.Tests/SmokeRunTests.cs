@@ -20,7 +20,7 @@ public sealed class SmokeRunTests
             var run = await BenchmarkRun.RunAsync(options);
             var (json, markdown) = Report.Write(run, results);
 
-            Assert.Equal([1, 2, 3, 4, 5, 6, 7], run.Scenarios.Select(s => s.Id));
+            Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], run.Scenarios.Select(s => s.Id));
             Assert.All(run.Scenarios.SelectMany(s => s.Metrics), m => Assert.True(m.Subject.N >= 1, $"{m.Name} has no sample"));
             Assert.All(run.Scenarios, s => Assert.DoesNotContain(s.Notes, n => n.Contains("failed requests", StringComparison.Ordinal)));
             var cache = run.Scenarios.Single(s => s.Id == 3).Metrics.Single(m => m.Name.StartsWith("database reads", StringComparison.Ordinal));
