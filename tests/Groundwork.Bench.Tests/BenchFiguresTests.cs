@@ -51,6 +51,16 @@ public sealed class BenchFiguresTests
                 M("of which anonymous (GC heap…)", "MiB", 60, 20, null),
                 M("of which file-backed and shared (…)", "MiB", 120, 60, null),
             ], [], new { }),
+            new ScenarioResult(8, "Where an instance's CPU goes", "twins", "as shipped",
+            [
+                M("redirect: CPU, as shipped", "µs per redirect", 30, null, null),
+                M("redirect: CPU, OpenTelemetry off (baseline: as shipped)", "µs per redirect", 24, 30, null),
+                M("redirect: CPU, Sentry off (baseline: as shipped)", "µs per redirect", 29, 30, null),
+                M("redirect: CPU, Sentry with traces (baseline: as shipped)", "µs per redirect", 70, 30, null),
+                M("redirect: CPU, thread-pool spin on (baseline: as shipped)", "µs per redirect", 30.5, 30, null),
+                M("create: CPU, as shipped", "µs per create", 400, null, null),
+                M("create: CPU, OpenTelemetry off (baseline: as shipped)", "µs per create", 350, 400, null),
+            ], [], new { }),
         ], []);
 
         var rows = IssueGoals.Of(run);
@@ -59,6 +69,9 @@ public sealed class BenchFiguresTests
         Assert.Equal([true, false, false, true, false, true, false], rows.Select(r => r.Met));
         // Throughput miss: explained by the CPU figures of the same run, 13 ÷ (14 + 0.5).
         Assert.Contains("= 0.90×", rows[1].Reason);
+        // Where the instance's CPU goes: the twins' differences, from scenario 8 of the same run.
+        Assert.Contains("(scenario 8, 30.0 µs as shipped): OpenTelemetry 6.00 µs, Sentry 1.00 µs of it (Sentry with traces would add 40.0 µs, the thread pool's default spin 0.50 µs)", rows[0].Reason);
+        Assert.Contains("(scenario 8, 400 µs as shipped): OpenTelemetry 50.0 µs", rows[4].Reason);
         Assert.Equal("3.00 statements in 2.00 round trips", rows[2].Achieved);
         Assert.Contains("anonymous 60.0 vs 20.0 MiB", rows[6].Reason);
         var markdown = IssueGoals.Markdown(run);
