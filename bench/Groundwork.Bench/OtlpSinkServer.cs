@@ -51,9 +51,8 @@ public sealed class OtlpSinkServer(ChildProcess process, string otlpUrl, string 
 /// What the sink counted: OTLP export calls in all and per signal, and the bytes of their bodies. The JSON of the sink's
 /// /stats (SinkStats in Groundwork.Bench.OtlpSink, an executable this project does not reference), read by name.
 /// </summary>
-public sealed record OtlpSinkCounts(long Exports, long Bytes, long Traces, long Metrics, long Logs, long SentryEnvelopes)
+public sealed record OtlpSinkCounts(long Exports, long Bytes, long Traces, long Metrics, long Logs)
 {
     public OtlpSinkCounts Since(OtlpSinkCounts before) =>
-        new(Exports - before.Exports, Bytes - before.Bytes, Traces - before.Traces, Metrics - before.Metrics, Logs - before.Logs,
-            SentryEnvelopes - before.SentryEnvelopes);
+        new(Exports - before.Exports, Bytes - before.Bytes, Traces - before.Traces, Metrics - before.Metrics, Logs - before.Logs);
 }

@@ -88,7 +88,6 @@ public static class SentryExtensions
             return evt;
         });
         options.SendDefaultPii = false;
-        options.TracesSampleRate = 0;
         // Warnings and errors as an event's breadcrumbs; Information logs (every request's, at the SDK's default) went
         // into every request's scope and cost more CPU than the request itself. The logs themselves go to New Relic.
         options.MinimumBreadcrumbLevel = builder.Configuration.GetValue("Sentry:MinimumBreadcrumbLevel", LogLevel.Warning);

@@ -20,12 +20,13 @@ internal sealed class UnhandledErrorReporter(IHub hub) : IExceptionHandler
         }
         var request = context.Request;
         var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
+        // Sentry's own flag (the event shows as unhandled): the request failed, whatever caught the exception.
+        exception.SetSentryMechanism(nameof(UnhandledErrorReporter), "An exception no handler turned into a 4xx or 503: the request ended in a 500.", handled: false);
         hub.CaptureException(exception, scope =>
         {
             scope.Request.Method = request.Method;
             scope.Request.Url = $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}";
             scope.TransactionName = $"{request.Method} {route ?? request.Path.Value}";
-            scope.SetTag("handled", "no");
         });
         return ValueTask.FromResult(false);
     }

@@ -20,6 +20,10 @@ namespace Groundwork.ServiceDefaults.Tests.Platform;
 /// </summary>
 public sealed class ServiceDefaultsAppTests
 {
+    /// <summary>A DSN naming the fake Sentry (project 42): the SDK posts envelopes to /api/42/envelope/.</summary>
+    private static string DsnOf(FakeCollector sentry) =>
+        new UriBuilder(sentry.Url) { UserName = "publickey", Path = "/42" }.Uri.ToString().TrimEnd('/');
+
     private static async Task<(WebApplication App, HttpClient Client)> StartAsync(Dictionary<string, string?> settings)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
@@ -38,6 +42,7 @@ public sealed class ServiceDefaultsAppTests
         });
         app.MapGet("/later", string () => throw new NotSupportedException("a later bug"));
         app.MapGet("/bad", string () => throw new BadHttpRequestException("unreadable", StatusCodes.Status400BadRequest));
+        app.MapGet("/down", string () => throw new Groundwork.ServiceDefaults.Errors.DatabaseUnavailableException("the primary is down"));
         app.MapGet("/ok", () => "ok");
         await app.StartAsync();
         var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -71,7 +76,7 @@ public sealed class ServiceDefaultsAppTests
     public async Task An_unhandled_exception_is_a_problem_details_500_and_reaches_sentry_with_the_trace_id()
     {
         await using var sentry = await FakeCollector.StartAsync();
-        var dsn = new UriBuilder(sentry.Url) { UserName = "publickey", Path = "/42" }.Uri.ToString().TrimEnd('/');
+        var dsn = DsnOf(sentry);
         var (app, client) = await StartAsync(new() { ["Sentry:Dsn"] = dsn });
         await using var _ = app;
 
@@ -91,11 +96,12 @@ public sealed class ServiceDefaultsAppTests
     public async Task Only_an_error_that_ends_in_a_500_is_an_event_once_with_its_request_and_the_warnings_before_it()
     {
         await using var sentry = await FakeCollector.StartAsync();
-        var dsn = new UriBuilder(sentry.Url) { UserName = "publickey", Path = "/42" }.Uri.ToString().TrimEnd('/');
+        var dsn = DsnOf(sentry);
         var (app, client) = await StartAsync(new() { ["Sentry:Dsn"] = dsn });
         await using var _ = app;
 
         Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/bad")).StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/down")).StatusCode);
         Assert.Equal(HttpStatusCode.InternalServerError, (await client.GetAsync("/boom?secret=1")).StatusCode);
         Assert.Equal(HttpStatusCode.InternalServerError, (await client.GetAsync("/later")).StatusCode);
         // The SDK sends in order: once the later error has arrived, everything before it has too.
@@ -104,6 +110,7 @@ public sealed class ServiceDefaultsAppTests
 
         var bodies = sentry.Requests.Select(r => Encoding.UTF8.GetString(r.Body)).ToArray();
         Assert.DoesNotContain(bodies, b => b.Contains("BadHttpRequestException")); // a 4xx is the client's, not a bug
+        Assert.DoesNotContain(bodies, b => b.Contains("DatabaseUnavailableException")); // a 503 is an outage, seen in health and metrics
         var boom = Assert.Single(bodies, b => b.Contains("InvalidProgramException")); // not again from the handler's log
         var evt = JsonDocument.Parse(boom.Split('\n').Single(line => line.Contains("\"exception\""))).RootElement;
         Assert.Equal("GET", evt.GetProperty("request").GetProperty("method").GetString());
@@ -111,6 +118,8 @@ public sealed class ServiceDefaultsAppTests
         Assert.Equal("/boom", url.AbsolutePath);
         Assert.Empty(url.Query); // a query string may hold anything; it stays out
         Assert.Equal("GET /boom", evt.GetProperty("transaction").GetString());
+        var mechanism = evt.GetProperty("exception").GetProperty("values")[0].GetProperty("mechanism");
+        Assert.False(mechanism.GetProperty("handled").GetBoolean()); // shown in Sentry as unhandled: the request failed
         var crumbs = evt.GetProperty("breadcrumbs").EnumerateArray().Select(c => c.GetProperty("message").GetString()).ToArray();
         Assert.Contains("a warning before the bug", crumbs);
         Assert.DoesNotContain("an information before the bug", crumbs); // Information logs are New Relic's
@@ -142,7 +151,7 @@ public sealed class ServiceDefaultsAppTests
     {
         await using var sentry = await FakeCollector.StartAsync();
         await using var newRelic = await FakeCollector.StartAsync();
-        var dsn = new UriBuilder(sentry.Url) { UserName = "publickey", Path = "/42" }.Uri.ToString().TrimEnd('/');
+        var dsn = DsnOf(sentry);
         var (app, client) = await StartAsync(new()
         {
             ["Sentry:Dsn"] = dsn,
