@@ -26,6 +26,15 @@ public sealed class WorkspaceTests : IDisposable
     }
 
     [Fact]
+    public void A_port_is_handed_out_once_even_across_separate_picks()
+    {
+        // Separate picks are where the kernel repeats itself: 2,000 random ports from ~14,000 would share a port
+        // with near certainty (a test's database ports and its stack's instance ports are picked this way).
+        var ports = Enumerable.Range(0, 2000).Select(_ => FreePorts.Next()).ToArray();
+        Assert.Equal(ports.Length, ports.Distinct().Count());
+    }
+
+    [Fact]
     public void The_root_is_the_nearest_directory_upward_holding_the_solution_and_none_outside_a_checkout()
     {
         var nested = Directory.CreateDirectory(Path.Combine(_directory, "checkout", "src", "deep")).FullName;

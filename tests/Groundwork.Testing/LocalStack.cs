@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using Groundwork.Workspace;
 
@@ -41,7 +42,7 @@ public class LocalStack : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var ports = Enumerable.Range(0, ApiInstances + 5).Select(_ => FreePorts.Next()).Distinct().ToArray();
+        var ports = FreePorts.Take(ApiInstances + 5);
         PrimaryPort = ports[0];
         ReplicaPort = ports[1];
         RedisPort = ports[2];
@@ -77,13 +78,59 @@ public class LocalStack : IAsyncLifetime
             (options, _) => options.DisableDashboard = true,
             timeout.Token);
         _app = await builder.BuildAsync(timeout.Token);
-        await _app.StartAsync(timeout.Token);
-        await _app.ResourceNotifications.WaitForResourceHealthyAsync("edge", timeout.Token);
-        for (var i = 1; i <= ApiInstances; i++)
+        try
         {
-            await _app.ResourceNotifications.WaitForResourceHealthyAsync($"api-{i}", timeout.Token);
+            await _app.StartAsync(timeout.Token);
+            await _app.ResourceNotifications.WaitForResourceHealthyAsync("edge", timeout.Token);
+            for (var i = 1; i <= ApiInstances; i++)
+            {
+                await _app.ResourceNotifications.WaitForResourceHealthyAsync($"api-{i}", timeout.Token);
+            }
+        }
+        catch (Exception e) when (e is DistributedApplicationException or OperationCanceledException)
+        {
+            // Aspire says only that a resource "failed to start"; a CI log must say which one and why.
+            throw new InvalidOperationException(
+                $"The local stack did not become healthy after {clock.Elapsed.TotalSeconds:F1} s: {e.Message}\n{await DescribeResourcesAsync(_app)}", e);
         }
         StartUpTime = clock.Elapsed;
+    }
+
+    /// <summary>Every resource's state, and the last lines of the log of each one that failed or is not healthy yet.</summary>
+    private static async Task<string> DescribeResourcesAsync(DistributedApplication app)
+    {
+        var loggers = app.Services.GetRequiredService<ResourceLoggerService>();
+        var report = new System.Text.StringBuilder();
+        foreach (var resource in app.Services.GetRequiredService<DistributedApplicationModel>().Resources)
+        {
+            var snapshot = app.ResourceNotifications.TryGetCurrentState(resource.Name, out var current) ? current.Snapshot : null;
+            report.Append($"- {resource.Name}: {snapshot?.State?.Text ?? "no state"}, health {snapshot?.HealthStatus?.ToString() ?? "none"}");
+            report.AppendLine(snapshot?.ExitCode is { } code ? $", exit code {code}" : "");
+            var asExpected = snapshot is null || snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy
+                || snapshot.State?.Text == KnownResourceStates.NotStarted || snapshot.ExitCode == 0;
+            if (asExpected)
+            {
+                continue;
+            }
+            var lines = new List<string>();
+            using var read = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await foreach (var batch in loggers.GetAllAsync(resource).WithCancellation(read.Token))
+                {
+                    lines.AddRange(batch.Select(line => line.Content));
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                lines.Add("(log read timed out)");
+            }
+            foreach (var line in lines.TakeLast(40))
+            {
+                report.Append("    ").AppendLine(line);
+            }
+        }
+        return report.ToString();
     }
 
     public async Task DisposeAsync()
