@@ -334,10 +334,7 @@ public sealed class SecretCredentialsTests
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
         var store = Path.Combine(Path.GetTempPath(), "gw-own-secrets-" + Guid.NewGuid().ToString("N")[..8], "secrets.json");
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = Groundwork.Workspace.FreePorts.Next();
         var own = LocalSecretsManager.Start(store, port); // its own: this test stops it
         var client = new SecretsManagerClient("local", own.Url, _ => Task.FromResult(new ImmutableCredentials("local", "local", null)));
         var secret = "groundwork/test/later";

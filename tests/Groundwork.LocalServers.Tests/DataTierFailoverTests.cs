@@ -287,12 +287,5 @@ public sealed class DataTierFailoverTests(ITestOutputHelper output) : IAsyncLife
 internal static class LocalStackPorts
 {
     /// <summary>A port nothing listens on (taken from the kernel and released).</summary>
-    public static int Unused()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    public static int Unused() => Groundwork.Workspace.FreePorts.Next();
 }
