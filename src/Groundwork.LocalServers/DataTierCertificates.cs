@@ -65,7 +65,7 @@ public sealed class DataTierCertificates
 
     /// <summary>
     /// A new server certificate and key from the same CA (a rotation), for <paramref name="names"/> (tests pass a wrong
-    /// host name). The servers keep the old one until told to reload (<c>FLUSH SSL</c>, <c>CONFIG SET tls-cert-file</c>).
+    /// host name). The servers keep the old one until told to reload (<c>FLUSH NO_WRITE_TO_BINLOG SSL</c>, <c>CONFIG SET tls-cert-file</c>).
     /// </summary>
     public X509Certificate2 IssueServerCertificate(IReadOnlyList<string>? names = null)
     {

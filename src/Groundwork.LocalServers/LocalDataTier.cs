@@ -93,7 +93,8 @@ public sealed class LocalDataTier : IAsyncDisposable
 
     /// <summary>
     /// Makes the running servers serve the certificate now on disk (after <see cref="DataTierCertificates.IssueServerCertificate"/>),
-    /// without a restart: <c>FLUSH SSL</c> on each mariadbd, <c>CONFIG SET tls-cert-file/tls-key-file</c> on Redis. Open
+    /// without a restart: <c>FLUSH NO_WRITE_TO_BINLOG SSL</c> on each mariadbd (a plain FLUSH is binlogged: on the
+    /// replica it would be a GTID of the replica's own, and replication in GTID strict mode stops at the primary's next one), <c>CONFIG SET tls-cert-file/tls-key-file</c> on Redis. Open
     /// connections keep their session; new ones get the new certificate.
     /// </summary>
     public Task ReloadCertificatesAsync(CancellationToken ct = default) => Locked(async () =>
@@ -101,7 +102,7 @@ public sealed class LocalDataTier : IAsyncDisposable
         foreach (var server in new[] { Layout.Server(1), Layout.Server(2) })
         {
             await using var root = await server.OpenRootConnectionAsync(ct).ConfigureAwait(false);
-            await DataTierSetup.ExecuteAsync(root, "FLUSH SSL", ct).ConfigureAwait(false);
+            await DataTierSetup.ExecuteAsync(root, "FLUSH NO_WRITE_TO_BINLOG SSL", ct).ConfigureAwait(false);
         }
         var redis = Layout.Redis;
         // Both files in one CONFIG SET: Redis loads them together, so a key never meets the other certificate.

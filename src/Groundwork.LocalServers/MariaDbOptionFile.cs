@@ -42,7 +42,7 @@ internal static class MariaDbOptionFile
         // Follows the current role (DataTierRoles): a failover rewrites both files, so a restart keeps the roles.
         new("read_only", instance.Role == MariaDbRole.Replica ? "1" : "0"),
         // As the RDS parameter group: TCP clients must use TLS (the unix socket counts as secure: root still logs in
-        // there). The certificate is the tier's (DataTierCertificates); FLUSH SSL reloads it after a rotation.
+        // there). The certificate is the tier's (DataTierCertificates); FLUSH NO_WRITE_TO_BINLOG SSL reloads it after a rotation.
         new("ssl_cert", instance.Certificates.ServerCertificateFile),
         new("ssl_key", instance.Certificates.ServerKeyFile),
         new("ssl_ca", instance.Certificates.CaFile),

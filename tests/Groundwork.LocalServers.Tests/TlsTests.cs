@@ -115,6 +115,8 @@ public sealed class TlsTests(TierFixture fixture) : IClassFixture<TierFixture>
         var redisBefore = await ServedByRedisAsync();
         Assert.Equal(before.SerialNumber, redisBefore.SerialNumber);
 
+        var binlogBefore = await BinlogPositionsAsync();
+
         // Open before the rotation: stays usable (its session was negotiated already).
         await using var open = new MySqlConnection(Setup.PrimaryConnectionString);
         await open.OpenAsync();
@@ -137,6 +139,10 @@ public sealed class TlsTests(TierFixture fixture) : IClassFixture<TierFixture>
             using (Tier.Layout.Certificates.IssueServerCertificate())
                 await Tier.ReloadCertificatesAsync();
         }
+
+        // A reload writes nothing to either binary log: a FLUSH the replica logged would be a transaction of its own,
+        // and replication (GTID strict mode) would stop at the primary's next one (a CI run saw exactly that).
+        Assert.Equal(binlogBefore, await BinlogPositionsAsync());
 
         var after = await ServedByPrimaryAsync();
         Assert.NotEqual(before.SerialNumber, after.SerialNumber);
@@ -215,6 +221,16 @@ public sealed class TlsTests(TierFixture fixture) : IClassFixture<TierFixture>
         X509Certificate2? served = null;
         Assert.Equal("+PONG", await RedisPing.CommandAsync(Tier.Layout.Redis, ["PING"], default, c => served = c));
         return served!;
+    }
+
+    private async Task<(string Primary, string Replica)> BinlogPositionsAsync()
+    {
+        async Task<string> PositionAsync(MariaDbInstance server)
+        {
+            await using var root = await server.OpenRootConnectionAsync(default);
+            return Convert.ToString(await new MySqlCommand("SELECT @@gtid_binlog_pos", root).ExecuteScalarAsync()) ?? "";
+        }
+        return (await PositionAsync(Tier.Layout.Primary), await PositionAsync(Tier.Layout.Replica));
     }
 
     private static async Task<string> SessionStatusAsync(MySqlConnection connection, string name)
