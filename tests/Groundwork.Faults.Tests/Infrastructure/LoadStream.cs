@@ -36,6 +36,10 @@ public sealed class LoadStream : IAsyncDisposable
     private readonly ConcurrentDictionary<string, long> _highestStats = new();
     private readonly ConcurrentQueue<string> _statsWentBackwards = new();
     private int _sequence;
+    // Pause/Resume: a worker counts itself in flight before it looks at the gate, so PauseAsync, which closes the gate
+    // before it counts, can never miss a request that got past it.
+    private TaskCompletionSource _resumed = Open();
+    private int _inFlight;
 
     public LoadStream(Uri edge, string tag, IReadOnlyList<SeedLink> seeds, int workers = 3, TimeSpan? pause = null)
     {
@@ -82,6 +86,48 @@ public sealed class LoadStream : IAsyncDisposable
                 throw new TimeoutException($"The request stream stalled: {Requests} of {target} requests after {clock.Elapsed}.");
             }
             await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Sends no new request until <see cref="Resume"/>, and returns once none is in flight.</summary>
+    public async Task PauseAsync()
+    {
+        Interlocked.Exchange(ref _resumed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        while (Volatile.Read(ref _inFlight) > 0)
+        {
+            await Task.Delay(5);
+        }
+    }
+
+    public void Resume() => Volatile.Read(ref _resumed).TrySetResult();
+
+    private static TaskCompletionSource Open()
+    {
+        var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        open.SetResult();
+        return open;
+    }
+
+    /// <summary>Counts a request in flight once the gate is open; false when the stream stops meanwhile.</summary>
+    private async Task<bool> EnterAsync()
+    {
+        while (true)
+        {
+            Interlocked.Increment(ref _inFlight);
+            var gate = Volatile.Read(ref _resumed);
+            if (gate.Task.IsCompleted)
+            {
+                return true;
+            }
+            Interlocked.Decrement(ref _inFlight);
+            try
+            {
+                await gate.Task.WaitAsync(_stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
         }
     }
 
@@ -178,6 +224,22 @@ public sealed class LoadStream : IAsyncDisposable
     }
 
     private async Task SendAsync(HttpClient client, string operation, string slug, HttpMethod method, string path, HttpContent? body, Func<HttpResponseMessage, Task<string?>> check)
+    {
+        if (!await EnterAsync())
+        {
+            return;
+        }
+        try
+        {
+            await SendEnteredAsync(client, operation, slug, method, path, body, check);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task SendEnteredAsync(HttpClient client, string operation, string slug, HttpMethod method, string path, HttpContent? body, Func<HttpResponseMessage, Task<string?>> check)
     {
         _requests.AddOrUpdate(operation, 1, (_, n) => n + 1);
         var phase = Phase;
